@@ -1,0 +1,160 @@
+package io.github.jdalle.dallebart;
+
+import io.github.jdalle.core.JdalleException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.util.Map;
+
+/**
+ * The sizes and ids of a DalleBart checkpoint, as its {@code config.json} gives them. Keys that a file leaves
+ * out take the defaults of upstream {@code DalleBartConfig} (dalle-mini {@code configuration.py}); the
+ * architecture variants that mini-1 and mega-1 do not use (other layer-norm placements, biases, cosine
+ * attention, ...) are rejected by {@link #fromJson} with the offending key.
+ *
+ * @param dModel              width D of every hidden state
+ * @param encoderLayers       encoder layer count
+ * @param decoderLayers       decoder layer count
+ * @param encoderHeads        encoder attention heads (D / heads = 64 in the released models)
+ * @param decoderHeads        decoder attention heads
+ * @param encoderFfnDim       GLU hidden width F of the encoder
+ * @param decoderFfnDim       GLU hidden width F of the decoder
+ * @param encoderVocabSize    text embedding rows
+ * @param imageVocabSize      image codes the decoder knows; its embedding and lm_head have one more row
+ * @param maxTextLength       text positions (64): every prompt is padded to this length
+ * @param imageLength         image tokens generated per picture (256 = 16 × 16)
+ * @param decoderStartTokenId the token fed at position 0
+ * @param normalizeText       whether prompts go through the text normalizer before tokenization
+ */
+public record DalleBartConfig(int dModel, int encoderLayers, int decoderLayers, int encoderHeads, int decoderHeads,
+                              int encoderFfnDim, int decoderFfnDim, int encoderVocabSize, int imageVocabSize,
+                              int maxTextLength, int imageLength, int decoderStartTokenId, boolean normalizeText) {
+
+    /** Every layer norm of the model is built with this epsilon (not Flax's default 1e-6). */
+    public static final float LAYER_NORM_EPSILON = 1e-5f;
+
+    /** Variant switches and the only value this implementation supports, with upstream's default first. */
+    private static final Map<String, Object> SUPPORTED = Map.ofEntries(
+            Map.entry("ln_type", "layernorm"),
+            Map.entry("ln_positions", "normformer"),
+            Map.entry("activation_function", "gelu"),
+            Map.entry("use_glu", true),
+            Map.entry("use_bias", false),
+            Map.entry("use_head_scale", false),
+            Map.entry("use_cosine_attention", false),
+            Map.entry("use_alibi", false),
+            Map.entry("use_deepnet_scaling", false),
+            Map.entry("use_subln_init", false),
+            Map.entry("use_swin_position_embeddings", false),
+            Map.entry("use_absolute_position_embeddings", true),
+            Map.entry("use_final_ln_encoder", true),
+            Map.entry("use_final_ln_decoder", true),
+            Map.entry("scale_embedding", false),
+            Map.entry("tie_word_embeddings", false),
+            Map.entry("sinkhorn_iters", 1));
+
+    public DalleBartConfig {
+        requirePositive("d_model", dModel);
+        requirePositive("encoder_layers", encoderLayers);
+        requirePositive("decoder_layers", decoderLayers);
+        requirePositive("encoder_ffn_dim", encoderFfnDim);
+        requirePositive("decoder_ffn_dim", decoderFfnDim);
+        requirePositive("encoder_vocab_size", encoderVocabSize);
+        requirePositive("image_vocab_size", imageVocabSize);
+        requirePositive("max_text_length", maxTextLength);
+        requirePositive("image_length", imageLength);
+        requireHeads("encoder_attention_heads", encoderHeads, dModel);
+        requireHeads("decoder_attention_heads", decoderHeads, dModel);
+        if (decoderStartTokenId < 0 || decoderStartTokenId > imageVocabSize) {
+            throw new JdalleException("config.json: decoder_start_token_id " + decoderStartTokenId
+                    + " is not a row of the image embedding [0, " + (imageVocabSize + 1) + ")");
+        }
+    }
+
+    /** DALL·E Mini ({@code dalle-mini/dalle-mini}, wandb {@code mini-1:v0}): 0.44 B parameters. */
+    public static DalleBartConfig mini1() {
+        return new DalleBartConfig(1024, 12, 12, 16, 16, 2730, 2730, 50264, 16384, 64, 256, 16384, true);
+    }
+
+    /**
+     * DALL·E Mega ({@code dalle-mini/dalle-mega}, wandb {@code mega-1:v16}): 2.6 B parameters; its image
+     * vocabulary is padded to 16415 and its text embedding to 50272 rows, the start token is still 16384.
+     */
+    public static DalleBartConfig mega1() {
+        return new DalleBartConfig(2048, 24, 24, 32, 32, 4096, 4096, 50272, 16415, 64, 256, 16384, true);
+    }
+
+    /** Parses a checkpoint's {@code config.json}; {@code origin} names the file in error messages. */
+    public static DalleBartConfig fromJson(String json, String origin) {
+        JsonNode root;
+        try {
+            root = JsonMapper.shared().readTree(json);
+        } catch (JacksonException e) {
+            throw new JdalleException(origin + ": config.json is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new JdalleException(origin + ": config.json is not a JSON object");
+        }
+        SUPPORTED.forEach((key, supported) -> {
+            JsonNode value = root.get(key);
+            if (value != null && !value.isNull() && !matches(value, supported)) {
+                throw new JdalleException(origin + ": config.json: " + key + " = " + value
+                        + " is not supported (only " + supported + ", as in mini-1 and mega-1)");
+            }
+        });
+        int imageVocabSize = integer(root, "image_vocab_size", 16384, origin);
+        return new DalleBartConfig(
+                integer(root, "d_model", 1024, origin),
+                integer(root, "encoder_layers", 12, origin),
+                integer(root, "decoder_layers", 12, origin),
+                integer(root, "encoder_attention_heads", 16, origin),
+                integer(root, "decoder_attention_heads", 16, origin),
+                integer(root, "encoder_ffn_dim", 4096, origin),
+                integer(root, "decoder_ffn_dim", 4096, origin),
+                integer(root, "encoder_vocab_size", 50264, origin),
+                imageVocabSize,
+                integer(root, "max_text_length", 64, origin),
+                integer(root, "image_length", 256, origin),
+                integer(root, "decoder_start_token_id", imageVocabSize, origin),
+                root.path("normalize_text").asBoolean(false));
+    }
+
+    /** Rows of the image embedding and outputs of lm_head: the codes plus the start token. */
+    public int decoderVocabSize() {
+        return imageVocabSize + 1;
+    }
+
+    private static boolean matches(JsonNode value, Object supported) {
+        return switch (supported) {
+            case String s -> value.isString() && value.stringValue().equals(s);
+            case Boolean b -> value.isBoolean() && value.booleanValue() == b;
+            case Integer i -> value.isIntegralNumber() && value.canConvertToInt() && value.intValue() == i;
+            default -> throw new IllegalStateException("unexpected supported value " + supported);
+        };
+    }
+
+    private static int integer(JsonNode root, String key, int fallback, String origin) {
+        JsonNode value = root.get(key);
+        if (value == null || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+            throw new JdalleException(origin + ": config.json: " + key + " = " + value + " is not an integer");
+        }
+        return value.intValue();
+    }
+
+    private static void requirePositive(String key, int value) {
+        if (value <= 0) {
+            throw new JdalleException("config.json: " + key + " must be positive, got " + value);
+        }
+    }
+
+    private static void requireHeads(String key, int heads, int dModel) {
+        requirePositive(key, heads);
+        if (dModel % heads != 0) {
+            throw new JdalleException("config.json: d_model " + dModel + " is not divisible by " + key + " " + heads);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.github.jdalle.dallebart;
+
+import io.github.jdalle.core.Backend;
+import io.github.jdalle.core.DType;
+import io.github.jdalle.core.JdalleException;
+import io.github.jdalle.core.Tensor;
+import io.github.jdalle.core.Workspace;
+import io.github.jdalle.core.sampling.RandomStream;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * Super-conditioned sampling of image tokens (spec §5.1). Per call: encode every prompt and the unconditional
+ * input once; compute their cross-attention keys and values once; then {@code imageLength} decoder steps, each
+ * one batch over every image × {cond, uncond}. The logits of a step are mixed {@code uncond + s·(cond − uncond)},
+ * ids that are not VQGAN codes are masked, then temperature → top-k → top-p → a draw from the image's own
+ * {@link RandomStream}, so a seed gives the same tokens whatever the batch size or thread count.
+ *
+ * <p>Deliberate deviation from upstream: the start token (and mega's padding ids) are never sampled; upstream
+ * leaves them sampleable, but they never win because they were never training targets.
+ */
+public final class DalleBartGenerator {
+    /** Codes of the VQGAN codebook that turns tokens into pixels; ids at or above it are not pictures. */
+    public static final int VQGAN_CODEBOOK_SIZE = 16384;
+
+    private final DalleBart model;
+
+    public DalleBartGenerator(DalleBart model) {
+        this.model = model;
+    }
+
+    /** Sampled ids are below this: {@code min(image_vocab_size, 16384)}. */
+    public int vocabLimit() {
+        return Math.min(model.config().imageVocabSize(), VQGAN_CODEBOOK_SIZE);
+    }
+
+    /** Generates without progress reports or cancellation. */
+    public GenerationResult generate(GenerationRequest request) {
+        return generate(request, GenerationListener.NONE, new CancellationToken());
+    }
+
+    /**
+     * Generates the image tokens of {@code request}.
+     *
+     * @throws GenerationCancelledException when {@code cancellation} is set before a step; it carries the tokens so far
+     * @throws JdalleException              when a prompt does not fit the model (length, ids, mask)
+     */
+    public GenerationResult generate(GenerationRequest request, GenerationListener listener,
+                                     CancellationToken cancellation) {
+        DalleBartConfig config = model.config();
+        for (int prompt = 0; prompt < request.prompts().size(); prompt++) {
+            checkPrompt(prompt, request.prompts().get(prompt));
+        }
+        Backend backend = model.backend();
+        int images = request.imageCount();
+        int steps = config.imageLength();
+        boolean guided = request.conditionScale() != 1f;
+        int rows = guided ? 2 * images : images;
+
+        // encoder rows: the prompts, then the unconditional input; decoder rows: cond images, then uncond images
+        List<PromptTokens> encoded = guided
+                ? Stream.concat(request.prompts().stream(),
+                        Stream.of(PromptTokens.unconditional(config.maxTextLength()))).toList()
+                : request.prompts();
+        int unconditional = request.prompts().size();
+        int[] promptOfRow = IntStream.range(0, rows)
+                .map(row -> row < images ? row / request.imagesPerPrompt() : unconditional).toArray();
+        RandomStream[] streams = IntStream.range(0, images)
+                .mapToObj(image -> RandomStream.forImage(request.seed(), image)).toArray(RandomStream[]::new);
+
+        int[][] tokens = new int[images][steps];
+        int[] previous = new int[rows];
+        Arrays.fill(previous, config.decoderStartTokenId());
+        try (Workspace workspace = backend.workspace()) {
+            DecoderState state;
+            try (Workspace encoding = backend.workspace()) {
+                Tensor ids = upload(encoding, encoded.stream().map(PromptTokens::ids).toList());
+                Tensor mask = upload(encoding, encoded.stream().map(PromptTokens::mask).toList());
+                state = model.startDecoding(workspace, model.encode(encoding, ids, mask), mask, promptOfRow);
+            }
+            for (int step = 0; step < steps; step++) {
+                if (cancellation.isCancelled()) {
+                    throw new GenerationCancelledException(step, steps, prefixes(tokens, step));
+                }
+                Tensor logits = model.decodeStep(state, previous);                // (rows, V + 1)
+                int[] next = backend.sampleGuided(logits.narrow(0, images),
+                        guided ? logits.narrow(images, images) : null, request.conditionScale(), vocabLimit(),
+                        request.sampling(), streams);
+                for (int image = 0; image < images; image++) {
+                    tokens[image][step] = next[image];
+                    previous[image] = next[image];
+                    if (guided) {
+                        previous[images + image] = next[image];   // both streams get the same previous token
+                    }
+                }
+                listener.onStep(step, steps, prefixes(tokens, step + 1));
+            }
+        }
+        return new GenerationResult(request.imagesPerPrompt(), tokens);
+    }
+
+    private void checkPrompt(int index, PromptTokens prompt) {
+        DalleBartConfig config = model.config();
+        int[] ids = prompt.ids();
+        if (ids.length != config.maxTextLength()) {
+            throw new JdalleException("prompt " + index + " has " + ids.length + " token ids; the model takes exactly "
+                    + config.maxTextLength() + " (pad with id " + PromptTokens.PAD + ")");
+        }
+        for (int position = 0; position < ids.length; position++) {
+            if (ids[position] < 0 || ids[position] >= config.encoderVocabSize()) {
+                throw new JdalleException("prompt " + index + ": token id " + ids[position] + " at position " + position
+                        + " is outside the text vocabulary [0, " + config.encoderVocabSize() + ")");
+            }
+        }
+    }
+
+    private Tensor upload(Workspace workspace, List<int[]> rows) {
+        int length = model.config().maxTextLength();
+        int[] flat = rows.stream().flatMapToInt(IntStream::of).toArray();
+        Tensor onBackend = workspace.allocate(DType.I32, rows.size(), length);
+        model.backend().upload(Tensor.ofInts(flat, rows.size(), length), onBackend);
+        return onBackend;
+    }
+
+    private static int[][] prefixes(int[][] tokens, int length) {
+        return Arrays.stream(tokens).map(row -> Arrays.copyOf(row, length)).toArray(int[][]::new);
+    }
+}
