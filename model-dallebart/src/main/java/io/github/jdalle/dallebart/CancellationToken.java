@@ -14,6 +14,7 @@ public final class CancellationToken {
         cancelled.set(true);
     }
 
+    /** True once {@link #cancel()} was called. */
     public boolean isCancelled() {
         return cancelled.get();
     }

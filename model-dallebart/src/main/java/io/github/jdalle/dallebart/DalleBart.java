@@ -101,10 +101,12 @@ public final class DalleBart {
         return new DalleBart(DalleBartConfig.fromJson(json, source.description()), Weights.of(source, backend));
     }
 
+    /** The sizes and ids this model was loaded with. */
     public DalleBartConfig config() {
         return config;
     }
 
+    /** The backend the weights live on and every op runs on. */
     public Backend backend() {
         return backend;
     }

@@ -28,6 +28,7 @@ public final class DalleBartGenerator {
 
     private final DalleBart model;
 
+    /** A generator over {@code model}; it holds no other state, so one may serve many threads. */
     public DalleBartGenerator(DalleBart model) {
         this.model = model;
     }

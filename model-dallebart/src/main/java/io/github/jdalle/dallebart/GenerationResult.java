@@ -13,6 +13,7 @@ public final class GenerationResult {
         this.tokens = tokens;
     }
 
+    /** Number of images, prompts × images per prompt. */
     public int imageCount() {
         return tokens.length;
     }

@@ -3,8 +3,12 @@ package io.github.jdalle.dallebart;
 import io.github.jdalle.convert.FlaxMsgpack;
 import io.github.jdalle.core.Backend;
 import io.github.jdalle.core.Backends;
+import io.github.jdalle.core.DType;
 import io.github.jdalle.core.JdalleException;
+import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.WeightSource;
+import io.github.jdalle.core.Workspace;
+import io.github.jdalle.core.sampling.Sampler;
 import io.github.jdalle.core.sampling.SamplingSettings;
 import io.github.jdalle.core.testing.Golden;
 import org.junit.jupiter.api.AfterAll;
@@ -86,6 +90,27 @@ class DalleBartGeneratorTest {
         assertArrayEquals(generator.generate(sampled(2)).tokens(1), result.tokens(0, 1));
         assertArrayEquals(result.tokens(2), result.tokens(1, 0));
         assertFalse(Arrays.equals(result.tokens(0, 0), result.tokens(1, 0)), "different prompts must differ");
+    }
+
+    @Test
+    void conditionScaleOneSamplesTheConditionalLogitsAlone() {
+        GenerationRequest unguided = GenerationRequest.of(avocado, 1, SEED).withConditionScale(1f)
+                .withSampling(SamplingSettings.greedy());
+        int[] tokens = generator.generate(unguided).tokens(0);
+        DalleBart model = DalleBart.load(source, twoThreads);
+        try (Workspace workspace = twoThreads.workspace()) {
+            Tensor ids = workspace.allocate(DType.I32, 1, 64);
+            twoThreads.upload(Tensor.ofInts(avocado.ids(), 1, 64), ids);
+            Tensor mask = workspace.allocate(DType.I32, 1, 64);
+            twoThreads.upload(Tensor.ofInts(avocado.mask(), 1, 64), mask);
+            DecoderState state = model.startDecoding(workspace, model.encode(workspace, ids, mask), mask, new int[1]);
+            int previous = model.config().decoderStartTokenId();
+            for (int step = 0; step < tokens.length; step++) {
+                float[] logits = twoThreads.toFloatArray(model.decodeStep(state, new int[] {previous}));
+                assertEquals(Sampler.argmax(Arrays.copyOf(logits, generator.vocabLimit())), tokens[step], "step " + step);
+                previous = tokens[step];
+            }
+        }
     }
 
     @Test
