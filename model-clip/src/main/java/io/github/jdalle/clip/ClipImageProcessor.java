@@ -1,6 +1,7 @@
 package io.github.jdalle.clip;
 
 import io.github.jdalle.core.JdalleException;
+import io.github.jdalle.core.RgbImage;
 import io.github.jdalle.core.Tensor;
 
 import java.util.List;

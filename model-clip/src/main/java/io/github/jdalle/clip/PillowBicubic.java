@@ -1,5 +1,7 @@
 package io.github.jdalle.clip;
 
+import io.github.jdalle.core.RgbImage;
+
 /**
  * Pillow's {@code Image.resize(size, BICUBIC)} for 8-bit RGB, reproduced bit for bit (Pillow
  * {@code src/libImaging/Resample.c}): a separable Keys cubic (a = −0.5) widened by the scale factor when

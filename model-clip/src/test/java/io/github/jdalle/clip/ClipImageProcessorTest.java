@@ -6,15 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.jdalle.core.JdalleException;
+import io.github.jdalle.core.RgbImage;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.testing.Golden;
 import io.github.jdalle.core.testing.Npy;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** Against Pillow 9.4 + Hugging Face's CLIPImageProcessor ({@code golden/clip_preprocess}, {@code golden/clip/batch}). */
 class ClipImageProcessorTest {
