@@ -64,23 +64,27 @@ public final class FlaxMsgpack implements WeightSource {
      * and the {@link #ASSET_FILES} where present), or a single msgpack file (then without config or assets).
      */
     public static FlaxMsgpack open(Path folderOrFile) {
-        if (Files.isDirectory(folderOrFile)) {
-            Path config = folderOrFile.resolve(CONFIG_FILE);
-            Map<String, Path> assets = new LinkedHashMap<>();
-            for (String name : ASSET_FILES) {
-                Path asset = folderOrFile.resolve(name);
-                if (Files.isRegularFile(asset)) {
-                    assets.put(name, asset);
-                }
-            }
-            return open(folderOrFile.resolve(CHECKPOINT_FILE), Files.isRegularFile(config) ? config : null, assets);
-        }
-        return open(folderOrFile, null, Map.of());
+        return open(folderOrFile, null);
     }
 
-    /** Opens {@code msgpackFile} with the model configuration {@code configFile} (which may be null). */
-    public static FlaxMsgpack open(Path msgpackFile, Path configFile) {
-        return open(msgpackFile, configFile, Map.of());
+    /**
+     * Like {@link #open(Path)}, with the model configuration read from {@code configFile} instead; null means
+     * the folder's {@value #CONFIG_FILE} (none for a single file).
+     */
+    public static FlaxMsgpack open(Path folderOrFile, Path configFile) {
+        if (!Files.isDirectory(folderOrFile)) {
+            return open(folderOrFile, configFile, Map.of());
+        }
+        Path folderConfig = folderOrFile.resolve(CONFIG_FILE);
+        Map<String, Path> assets = new LinkedHashMap<>();
+        for (String name : ASSET_FILES) {
+            Path asset = folderOrFile.resolve(name);
+            if (Files.isRegularFile(asset)) {
+                assets.put(name, asset);
+            }
+        }
+        Path config = configFile != null ? configFile : Files.isRegularFile(folderConfig) ? folderConfig : null;
+        return open(folderOrFile.resolve(CHECKPOINT_FILE), config, assets);
     }
 
     private static FlaxMsgpack open(Path file, Path configFile, Map<String, Path> assets) {
