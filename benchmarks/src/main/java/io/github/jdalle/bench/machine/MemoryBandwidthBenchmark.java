@@ -1,0 +1,98 @@
+package io.github.jdalle.bench.machine;
+
+import io.github.jdalle.bench.BenchmarkBase;
+import io.github.jdalle.bench.Work;
+import io.github.jdalle.core.cpu.ThreadPool;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.DoubleAdder;
+
+/**
+ * The machine's memory read bandwidth for the roofline: a vectorized sum over a 1 GiB off-heap buffer, far
+ * larger than any cache, split into one contiguous part per thread. Four accumulators keep the loads
+ * independent. The buffer is written once at setup so that every page is backed by memory.
+ */
+@State(Scope.Benchmark)
+@Warmup(iterations = 5, time = 1)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+public class MemoryBandwidthBenchmark extends BenchmarkBase {
+    /** Bytes read per benchmark operation. */
+    public static final long BYTES = 1L << 30;
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int UNROLL = 4;
+
+    @Param({"1", ALL_THREADS})
+    public String threads;
+
+    private Arena arena;
+    private MemorySegment buffer;
+    private ThreadPool pool;
+    private int threadCount;
+
+    @Setup
+    public void setUp() {
+        threadCount = threadCount(threads);
+        pool = new ThreadPool(threadCount);
+        arena = Arena.ofShared();
+        buffer = arena.allocate(BYTES, 64);
+        buffer.fill((byte) 1);
+    }
+
+    @TearDown
+    public void tearDown() {
+        pool.close();
+        arena.close();
+    }
+
+    @Benchmark
+    public double read() {
+        long block = (long) SPECIES.vectorByteSize() * UNROLL;
+        long blocks = BYTES / block;
+        long blocksPerThread = (blocks + threadCount - 1) / threadCount;
+        DoubleAdder sum = new DoubleAdder();
+        pool.parallelFor(threadCount, 1, (first, end) -> {
+            for (int t = first; t < end; t++) {
+                long from = Math.min(blocks, t * blocksPerThread) * block;
+                long to = Math.min(blocks, (t + 1) * blocksPerThread) * block;
+                sum.add(sum(from, to));
+            }
+        });
+        return sum.sum();
+    }
+
+    private float sum(long from, long to) {
+        long step = SPECIES.vectorByteSize();
+        FloatVector s0 = FloatVector.zero(SPECIES);
+        FloatVector s1 = FloatVector.zero(SPECIES);
+        FloatVector s2 = FloatVector.zero(SPECIES);
+        FloatVector s3 = FloatVector.zero(SPECIES);
+        for (long at = from; at < to; at += UNROLL * step) {
+            s0 = s0.add(FloatVector.fromMemorySegment(SPECIES, buffer, at, ByteOrder.nativeOrder()));
+            s1 = s1.add(FloatVector.fromMemorySegment(SPECIES, buffer, at + step, ByteOrder.nativeOrder()));
+            s2 = s2.add(FloatVector.fromMemorySegment(SPECIES, buffer, at + 2 * step, ByteOrder.nativeOrder()));
+            s3 = s3.add(FloatVector.fromMemorySegment(SPECIES, buffer, at + 3 * step, ByteOrder.nativeOrder()));
+        }
+        return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 1 GiB read, no FLOPs counted. */
+    public static Work work(String method, Map<String, String> params) {
+        return new Work("memory read" + Work.threads(params.get("threads")), 0, BYTES);
+    }
+}
