@@ -4,8 +4,12 @@ import io.github.jdalle.core.Backend;
 import io.github.jdalle.core.DType;
 import io.github.jdalle.core.JdalleException;
 import io.github.jdalle.core.Tensor;
+import io.github.jdalle.core.WeightSource;
 import io.github.jdalle.core.Workspace;
 import io.github.jdalle.core.sampling.RandomStream;
+import io.github.jdalle.core.sampling.SamplingSettings;
+import io.github.jdalle.dallebart.text.BartTokenizer;
+import io.github.jdalle.dallebart.text.TextNormalizer;
 
 import java.util.Arrays;
 import java.util.List;
@@ -27,10 +31,60 @@ public final class DalleBartGenerator {
     public static final int VQGAN_CODEBOOK_SIZE = 16384;
 
     private final DalleBart model;
+    private final TextNormalizer normalizer;
+    private final BartTokenizer tokenizer;
 
-    /** A generator over {@code model}; it holds no other state, so one may serve many threads. */
+    /** A generator over {@code model} that takes tokenized prompts only; it may serve many threads. */
     public DalleBartGenerator(DalleBart model) {
+        this(model, null, null);
+    }
+
+    /**
+     * A generator over {@code model} that also takes prompt text, normalized (when the config says
+     * {@code normalize_text}) and tokenized with these; it may serve many threads.
+     */
+    public DalleBartGenerator(DalleBart model, TextNormalizer normalizer, BartTokenizer tokenizer) {
         this.model = model;
+        this.normalizer = normalizer;
+        this.tokenizer = tokenizer;
+    }
+
+    /**
+     * The model of a DalleBart weight file on {@code backend}, with the normalizer and tokenizer of its assets
+     * ({@code vocab.json}, {@code merges.txt}, and {@code enwiki-words-frequency.txt} when present).
+     */
+    public static DalleBartGenerator load(WeightSource source, Backend backend) {
+        return new DalleBartGenerator(DalleBart.load(source, backend), TextNormalizer.fromAssets(source),
+                BartTokenizer.fromAssets(source));
+    }
+
+    /** The model this generator samples from. */
+    public DalleBart model() {
+        return model;
+    }
+
+    /**
+     * A prompt as the model reads it: normalized when the config asks for it, then tokenized.
+     *
+     * @param people the stream that picks the words of a lone {@code <person>} tag (spec §4.2 step 6)
+     */
+    public PromptTokens tokenize(String prompt, RandomStream people) {
+        if (tokenizer == null) {
+            throw new JdalleException("this generator was made without a tokenizer; pass token ids or use load()");
+        }
+        return tokenizer.encode(model.config().normalizeText() ? normalizer.normalize(prompt, people) : prompt);
+    }
+
+    /**
+     * A request for {@code imagesPerPrompt} images of each prompt text with dalle-mini's defaults (scale 10,
+     * top-k 50, temperature 1). Prompt p's {@code <person>} words are drawn from the stream of
+     * (seed, −1 − p), which no image uses.
+     */
+    public GenerationRequest request(List<String> prompts, int imagesPerPrompt, long seed) {
+        List<PromptTokens> tokens = IntStream.range(0, prompts.size())
+                .mapToObj(p -> tokenize(prompts.get(p), RandomStream.forImage(seed, -1L - p))).toList();
+        return new GenerationRequest(tokens, imagesPerPrompt, seed, GenerationRequest.DEFAULT_CONDITION_SCALE,
+                SamplingSettings.DEFAULT);
     }
 
     /** Sampled ids are below this: {@code min(image_vocab_size, 16384)}. */

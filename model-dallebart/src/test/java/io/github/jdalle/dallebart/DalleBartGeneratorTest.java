@@ -190,6 +190,28 @@ class DalleBartGeneratorTest {
     }
 
     @Test
+    void promptTextOfAnySizeOrScriptGeneratesCodes() {
+        DalleBartGenerator withText = DalleBartGenerator.load(source, twoThreads);
+        List<String> prompts = List.of("", "a cat ".repeat(1700), "русский кот", "日本語のテキスト 🐱", "<person> and <person>");
+        GenerationRequest request = withText.request(prompts, 1, SEED);
+        for (PromptTokens prompt : request.prompts()) {
+            assertEquals(64, prompt.ids().length);
+            assertEquals(PromptTokens.BOS, prompt.ids()[0]);
+        }
+        assertEquals(64, Arrays.stream(request.prompts().get(1).mask()).sum(), "10 000 characters fill all 64 ids");
+        GenerationResult result = withText.generate(request.withSampling(SamplingSettings.greedy()));
+        for (int image = 0; image < prompts.size(); image++) {
+            assertTrue(Arrays.stream(result.tokens(image)).allMatch(t -> t >= 0 && t < withText.vocabLimit()));
+        }
+    }
+
+    @Test
+    void promptTextNeedsATokenizer() {
+        assertTrue(assertThrows(JdalleException.class, () -> generator.request(List.of("a cat"), 1, SEED))
+                .getMessage().contains("without a tokenizer"));
+    }
+
+    @Test
     void zeroImagesOrNoPromptIsAnError() {
         assertEquals("images per prompt must be at least 1, got 0",
                 assertThrows(JdalleException.class, () -> GenerationRequest.of(avocado, 0, SEED)).getMessage());

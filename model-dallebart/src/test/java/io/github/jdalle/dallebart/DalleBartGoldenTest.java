@@ -14,9 +14,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.json.JsonMapper;
 
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.StreamSupport;
 
 import static io.github.jdalle.core.testing.Assertions.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -109,6 +112,20 @@ class DalleBartGoldenTest {
                 10f, SamplingSettings.greedy());
         int[] tokens = new DalleBartGenerator(model).generate(request).tokens(0);
         assertArrayEquals(Golden.npy(dir(name) + "greedy_tokens.npy").ints(), tokens, name + " greedy tokens");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"avocado", "punctuation", "long"})
+    void promptTextGivesTheGoldenIdsAndGreedyTokens(String name) throws IOException {
+        String prompt = StreamSupport.stream(JsonMapper.shared().readTree(Golden.file("dallebart/manifest.json")
+                        .toFile()).get("cases").spliterator(), false)
+                .filter(c -> c.get("name").stringValue().equals(name))
+                .findFirst().orElseThrow().get("inputs").get("prompt").stringValue();
+        DalleBartGenerator generator = DalleBartGenerator.load(source, backend);
+        GenerationRequest request = generator.request(List.of(prompt), 1, 0).withSampling(SamplingSettings.greedy());
+        assertEquals(conditionalPrompt(name), request.prompts().getFirst(), name + " ids");
+        assertArrayEquals(Golden.npy(dir(name) + "greedy_tokens.npy").ints(), generator.generate(request).tokens(0),
+                name + " greedy tokens from the prompt text");
     }
 
     /** Row 0 of the case's input ids and mask: the tokenized prompt. */
