@@ -11,6 +11,7 @@ import io.github.jdalle.convert.MsgpackReader.Value;
 import io.github.jdalle.core.DType;
 import io.github.jdalle.core.JdalleException;
 import io.github.jdalle.core.Tensor;
+import io.github.jdalle.core.weights.JdwFile;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +50,10 @@ final class FlaxTree {
         MsgpackReader reader = tree.reader(0, data.byteSize());
         if (data.byteSize() == 0) {
             throw reader.error("", "empty file, not a Flax checkpoint");
+        }
+        if (data.byteSize() >= JdwFile.magic().length
+                && Arrays.equals(data.asSlice(0, JdwFile.magic().length).toArray(ValueLayout.JAVA_BYTE), JdwFile.magic())) {
+            throw reader.error("", "already a jdalle weight file (.jdw), not a Flax checkpoint");
         }
         Value root = reader.read("");
         if (!(root instanceof MapValue map)) {

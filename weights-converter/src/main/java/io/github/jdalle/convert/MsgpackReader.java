@@ -145,8 +145,8 @@ final class MsgpackReader {
         for (long i = 0; i < count; i++) {
             Value key = read(path, depth + 1);
             if (!(key instanceof StrValue(long keyOffset, String name))) {
-                throw error(path, "map key at offset " + key.offset() + " is " + describe(key)
-                        + ", a Flax tree has only str keys");
+                throw error(path, "not a Flax parameter tree: map key at offset " + key.offset() + " is "
+                        + describe(key) + ", expected a str");
             }
             String childPath = path.isEmpty() ? name : path + "/" + name;
             if (entries.put(name, read(childPath, depth + 1)) != null) {
@@ -232,7 +232,7 @@ final class MsgpackReader {
     private void require(String path, long bytes, String what, long valueOffset) {
         if (bytes > end - position) {
             throw error(path, "truncated: " + what + " at offset " + valueOffset + " needs " + bytes
-                    + " bytes from offset " + position + ", but the data ends at byte " + end);
+                    + " more bytes, only " + (end - position) + " left");
         }
     }
 

@@ -178,6 +178,12 @@ final class MsgpackWriter {
         return this;
     }
 
+    /** Raw bytes, for crafting broken files. */
+    MsgpackWriter raw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        return this;
+    }
+
     /** An ndarray leaf as ext {@code extType} (1 for arrays, 3 for numpy scalars), in the smallest ext container. */
     MsgpackWriter ndarray(TestArray array, int extType) throws IOException {
         ByteArrayOutputStream headerBytes = new ByteArrayOutputStream();
