@@ -147,6 +147,46 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Index of the nearest row of {@code table} (V, D) to each row of x (…, D), by the squared distance
+     * {@code ‖x‖² + ‖t‖² − 2·x·t} evaluated in F32 as the VQGAN quantizer writes it; first index on ties.
+     * This reference runs on the host; a backend may search on the device instead.
+     */
+    default int[] nearestRows(Tensor x, Tensor table) {
+        int width = x.columns();
+        int candidates = table.dim(0);
+        if (table.rank() != 2 || table.dim(1) != width) {
+            throw new JdalleException("nearestRows: rows of " + x + " do not match the rows of " + table);
+        }
+        float[] rows = toFloatArray(x);
+        float[] entries = toFloatArray(table);
+        float[] entryNorms = new float[candidates];
+        for (int j = 0; j < candidates; j++) {
+            entryNorms[j] = dot(entries, j * width, entries, j * width, width);
+        }
+        int[] nearest = new int[x.rows()];
+        for (int r = 0; r < nearest.length; r++) {
+            float rowNorm = dot(rows, r * width, rows, r * width, width);
+            float best = Float.POSITIVE_INFINITY;
+            for (int j = 0; j < candidates; j++) {
+                float distance = rowNorm + entryNorms[j] - 2 * dot(rows, r * width, entries, j * width, width);
+                if (distance < best) {
+                    best = distance;
+                    nearest[r] = j;
+                }
+            }
+        }
+        return nearest;
+    }
+
+    private static float dot(float[] a, int aOffset, float[] b, int bOffset, int length) {
+        float sum = 0;
+        for (int i = 0; i < length; i++) {
+            sum += a[aOffset + i] * b[bOffset + i];
+        }
+        return sum;
+    }
+
+    /**
      * One token per image from guided logits: row i of {@code cond} and {@code uncond} (N, V) belong to image
      * i, whose stream is {@code streams[i]}; {@code uncond} is null when no guidance is applied. Each image
      * consumes exactly one uniform per call, so a backend that samples on the device gets the uniforms from
