@@ -124,7 +124,8 @@ public final class DalleBartGenerator {
         int[] promptOfRow = IntStream.range(0, rows)
                 .map(row -> row < images ? row / request.imagesPerPrompt() : unconditional).toArray();
         RandomStream[] streams = IntStream.range(0, images)
-                .mapToObj(image -> RandomStream.forImage(request.seed(), image)).toArray(RandomStream[]::new);
+                .mapToObj(image -> RandomStream.forImage(request.seed(), request.firstImage() + image))
+                .toArray(RandomStream[]::new);
 
         int[][] tokens = new int[images][steps];
         int[] previous = new int[rows];

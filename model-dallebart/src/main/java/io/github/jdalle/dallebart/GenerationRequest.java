@@ -7,17 +7,19 @@ import java.util.List;
 
 /**
  * What to generate: tokenized prompts, how many images of each, the seed and the sampling settings.
- * Images are numbered prompt by prompt: image {@code p·imagesPerPrompt + j} is picture j of prompt p, and its
- * random stream is derived from (seed, that number) alone.
+ * Images are numbered prompt by prompt from {@code firstImage}: image {@code firstImage + p·imagesPerPrompt + j}
+ * is picture j of prompt p, and its random stream is derived from (seed, that number) alone. So a large batch
+ * can be regenerated one picture at a time by moving {@code firstImage}.
  *
  * @param prompts         one or more tokenized prompts
  * @param imagesPerPrompt pictures per prompt, at least 1
  * @param seed            the seed of every image's random stream
  * @param conditionScale  s in {@code uncond + s·(cond − uncond)}; 1 turns super-conditioning off
  * @param sampling        temperature, top-k, top-p; top-k 1 is greedy
+ * @param firstImage      the number of the first image, 0 or more; the results are still indexed from 0
  */
 public record GenerationRequest(List<PromptTokens> prompts, int imagesPerPrompt, long seed, float conditionScale,
-                                SamplingSettings sampling) {
+                                SamplingSettings sampling, long firstImage) {
     /** dalle-mini's condition scale (the notebook's {@code cond_scale = 10.0}). */
     public static final float DEFAULT_CONDITION_SCALE = 10f;
 
@@ -35,6 +37,15 @@ public record GenerationRequest(List<PromptTokens> prompts, int imagesPerPrompt,
         if (sampling == null) {
             throw new JdalleException("sampling settings are required (SamplingSettings.DEFAULT for dalle-mini's)");
         }
+        if (firstImage < 0) {
+            throw new JdalleException("the first image number must be 0 or more, got " + firstImage);
+        }
+    }
+
+    /** A request whose images are numbered from 0. */
+    public GenerationRequest(List<PromptTokens> prompts, int imagesPerPrompt, long seed, float conditionScale,
+                             SamplingSettings sampling) {
+        this(prompts, imagesPerPrompt, seed, conditionScale, sampling, 0);
     }
 
     /** {@code imagesPerPrompt} images of one prompt with dalle-mini's defaults: scale 10, top-k 50, temperature 1. */
@@ -45,12 +56,17 @@ public record GenerationRequest(List<PromptTokens> prompts, int imagesPerPrompt,
 
     /** This request with another condition scale. */
     public GenerationRequest withConditionScale(float scale) {
-        return new GenerationRequest(prompts, imagesPerPrompt, seed, scale, sampling);
+        return new GenerationRequest(prompts, imagesPerPrompt, seed, scale, sampling, firstImage);
     }
 
     /** This request with other sampling settings. */
     public GenerationRequest withSampling(SamplingSettings settings) {
-        return new GenerationRequest(prompts, imagesPerPrompt, seed, conditionScale, settings);
+        return new GenerationRequest(prompts, imagesPerPrompt, seed, conditionScale, settings, firstImage);
+    }
+
+    /** This request with its images numbered from {@code number}. */
+    public GenerationRequest withFirstImage(long number) {
+        return new GenerationRequest(prompts, imagesPerPrompt, seed, conditionScale, sampling, number);
     }
 
     /** Total number of images, prompts × images per prompt. */
