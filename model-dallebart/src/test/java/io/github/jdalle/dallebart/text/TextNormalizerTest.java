@@ -7,7 +7,10 @@ import io.github.jdalle.core.testing.Golden;
 import io.github.jdalle.dallebart.PromptTokens;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -81,6 +84,18 @@ class TextNormalizerTest {
     void nonLatinScriptsEmojiAndOddInputMatchUpstream() {
         for (String[] testCase : UPSTREAM_CASES) {
             assertEquals(testCase[1], NORMALIZER.normalize(testCase[0]), "normalized " + testCase[0]);
+        }
+    }
+
+    @Test
+    void randomPromptsMatchUpstream() throws IOException {
+        try (InputStream in = TextNormalizerTest.class.getResourceAsStream("upstream-normalizer-samples.json")) {
+            JsonNode cases = JsonMapper.shared().readTree(in).get("cases");
+            assertEquals(300, cases.size());
+            for (JsonNode testCase : cases) {
+                String input = testCase.get(0).stringValue();
+                assertEquals(testCase.get(1).stringValue(), NORMALIZER.normalize(input), "normalized " + input);
+            }
         }
     }
 
