@@ -137,6 +137,7 @@ public final class DalleBartGenerator {
                 Tensor mask = upload(encoding, encoded.stream().map(PromptTokens::mask).toList());
                 state = model.startDecoding(workspace, model.encode(encoding, ids, mask), mask, promptOfRow);
             }
+            listener.onEncoded();
             for (int step = 0; step < steps; step++) {
                 if (cancellation.isCancelled()) {
                     throw new GenerationCancelledException(step, steps, prefixes(tokens, step));

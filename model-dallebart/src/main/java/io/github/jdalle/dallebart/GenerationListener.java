@@ -15,4 +15,11 @@ public interface GenerationListener {
      * @param tokensSoFar per image, the {@code step + 1} codes chosen so far (copies the listener may keep)
      */
     void onStep(int step, int totalSteps, int[][] tokensSoFar);
+
+    /**
+     * Told once, after the prompts are encoded and the cross-attention keys and values computed, before the
+     * first decoder step; lets a caller time the encoder apart from the decoding.
+     */
+    default void onEncoded() {
+    }
 }
