@@ -47,26 +47,27 @@ final class FlaxTree {
     /** Every array leaf of the checkpoint mapped as {@code data}, sorted by path. */
     static SortedMap<String, FlaxArray> read(String file, MemorySegment data) {
         FlaxTree tree = new FlaxTree(file, data);
-        MsgpackReader reader = tree.reader(0, data.byteSize());
         if (data.byteSize() == 0) {
-            throw reader.error("", "empty file, not a Flax checkpoint");
+            throw tree.error("", "empty file, not a Flax checkpoint");
         }
-        if (data.byteSize() >= JdwFile.magic().length
-                && Arrays.equals(data.asSlice(0, JdwFile.magic().length).toArray(ValueLayout.JAVA_BYTE), JdwFile.magic())) {
-            throw reader.error("", "already a jdalle weight file (.jdw), not a Flax checkpoint");
+        byte[] jdwMagic = JdwFile.magic();
+        if (data.byteSize() >= jdwMagic.length
+                && Arrays.equals(data.asSlice(0, jdwMagic.length).toArray(ValueLayout.JAVA_BYTE), jdwMagic)) {
+            throw tree.error("", "already a jdalle weight file (.jdw), not a Flax checkpoint");
         }
+        MsgpackReader reader = tree.reader(0, data.byteSize());
         Value root = reader.read("");
         if (!(root instanceof MapValue map)) {
-            throw reader.error("", "not a Flax parameter tree: the file holds " + MsgpackReader.describe(root)
+            throw tree.error("", "not a Flax parameter tree: the file holds " + MsgpackReader.describe(root)
                     + String.format(" (first byte 0x%02x), expected a map", data.get(ValueLayout.JAVA_BYTE, 0)));
         }
         if (reader.position() != data.byteSize()) {
-            throw reader.error("", (data.byteSize() - reader.position()) + " unexpected bytes after the end of the tree at offset "
+            throw tree.error("", (data.byteSize() - reader.position()) + " unexpected bytes after the end of the tree at offset "
                     + reader.position());
         }
         tree.flatten("", map);
         if (tree.arrays.isEmpty()) {
-            throw reader.error("", "not a Flax parameter tree: it holds no arrays");
+            throw tree.error("", "not a Flax parameter tree: it holds no arrays");
         }
         return tree.arrays;
     }
@@ -76,7 +77,7 @@ final class FlaxTree {
     }
 
     private JdalleException error(String path, String what) {
-        return reader(0, 0).error(path, what);
+        return MsgpackReader.error(file, path, what);
     }
 
     private void flatten(String prefix, MapValue map) {

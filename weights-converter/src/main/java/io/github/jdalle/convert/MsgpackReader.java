@@ -238,6 +238,11 @@ final class MsgpackReader {
 
     /** A message naming the file and, when known, the Flax path: {@code file: path: what}. */
     JdalleException error(String path, String what) {
+        return error(file, path, what);
+    }
+
+    /** An error about {@code path} (empty for the whole file) of {@code file}: {@code file: path: what}. */
+    static JdalleException error(String file, String path, String what) {
         return new JdalleException(file + ": " + (path.isEmpty() ? "" : path + ": ") + what);
     }
 

@@ -72,6 +72,6 @@ final class UnscannedLayers {
     }
 
     private static JdalleException error(String file, String path, String what) {
-        return new JdalleException(file + ": " + path + ": " + what);
+        return MsgpackReader.error(file, path, what);
     }
 }

@@ -11,7 +11,9 @@ import io.github.jdalle.convert.MsgpackWriter.TestArray;
 import io.github.jdalle.core.DType;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.testing.Golden;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -148,6 +150,30 @@ class FlaxMsgpackTest {
             }
             assertArrayEquals(new float[] {0, 0, 1, 1, 2, 2}, source.tensor(stack + "LayerNorm_0/bias").toFloatArray());
             assertFalse(source.contains("model/encoder/layers/FlaxBartEncoderLayer_0/LayerNorm_0/bias"));
+        }
+    }
+
+    /** A sparse 2.2 GB checkpoint: the second leaf's data lies past the 2 GiB a ByteBuffer can address. */
+    @Test
+    void readsCheckpointsAboveTwoGibibytes() throws IOException {
+        long bigCount = 550_000_000L;
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        MsgpackWriter writer = new MsgpackWriter(head);
+        writer.map(2).str("a").ndarray(new TestArray("float32", new long[] {bigCount}, bigCount * 4, out -> { }), 1).flush();
+        ByteArrayOutputStream tail = new ByteArrayOutputStream();
+        new MsgpackWriter(tail).str("b").ndarray(TestArray.f32(new float[] {1.5f, -3f}, 2), 1).flush();
+        Path file = temp.resolve("big.msgpack");
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.write(head.toByteArray());
+            raf.seek(head.size() + bigCount * 4); // the zeros of "a" stay a hole in the file
+            raf.write(tail.toByteArray());
+        }
+        assertTrue(Files.size(file) > 1L << 31);
+        try (FlaxMsgpack source = FlaxMsgpack.open(file)) {
+            Tensor a = source.tensor("a");
+            assertEquals(bigCount, a.elementCount());
+            assertEquals(0f, a.getFloat(bigCount - 1));
+            assertArrayEquals(new float[] {1.5f, -3f}, source.tensor("b").toFloatArray());
         }
     }
 

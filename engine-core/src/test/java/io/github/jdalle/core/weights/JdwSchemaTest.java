@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The checked-in FlatBuffers code must be exactly what flatc 2.0.8 generates from {@code jdw.fbs}, so the
- * build needs no flatc. Runs only where flatc is on the PATH; skipped otherwise.
+ * build needs no flatc. Runs only where flatc 2.0.8 is on the PATH; skipped otherwise.
  */
 class JdwSchemaTest {
     private static final Path MODULE = moduleRoot();
@@ -27,7 +27,7 @@ class JdwSchemaTest {
                 .map(dir -> Path.of(dir, "flatc")).filter(Files::isExecutable).findFirst().orElse(null);
         assumeTrue(flatc != null, "flatc is not on the PATH");
         String version = run(List.of(flatc.toString(), "--version"), temp).strip();
-        assertEquals("flatc version 2.0.8", version, "the runtime is flatbuffers-java 2.0.8");
+        assumeTrue(version.equals("flatc version 2.0.8"), "the runtime is flatbuffers-java 2.0.8, flatc is " + version);
 
         run(List.of(flatc.toString(), "--java", "-o", temp.toString(), SCHEMA.toString()), temp);
         Path fresh = temp.resolve("io/github/jdalle/core/weights/fb");
