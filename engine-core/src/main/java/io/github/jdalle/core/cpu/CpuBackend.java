@@ -14,8 +14,10 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * The CPU backend. Ops run synchronously on a fixed {@link ThreadPool}, parallel over output rows or tiles.
- * Weights are used in place (views of the mapped file), 16-bit weights widened inside the kernels.
+ * The CPU backend: Vector API kernels ({@link Gemm}, {@link Conv2d}, {@link Attention}, {@link Norms},
+ * {@link Elementwise}) on a fixed {@link ThreadPool}, parallel over output tiles or rows. Weights are used in
+ * place (views of the mapped file); F16 and BF16 weights are widened inside the kernels. This class checks
+ * shapes and dtypes and dispatches; results are bit-identical whatever the thread count.
  */
 public final class CpuBackend implements Backend {
     private final ThreadPool pool;
@@ -27,10 +29,6 @@ public final class CpuBackend implements Backend {
 
     public int threads() {
         return pool.threads();
-    }
-
-    ThreadPool pool() {
-        return pool;
     }
 
     @Override
@@ -94,168 +92,62 @@ public final class CpuBackend implements Backend {
         if (bias != null && bias.elementCount() != n) {
             throw new JdalleException("matmul: bias " + bias + " does not have " + n + " elements");
         }
-        pool.parallelForEven(m, 1, (r0, r1) -> {
-            float[] row = new float[n];
-            for (int r = r0; r < r1; r++) {
-                Arrays.fill(row, 0f);
-                for (int p = 0; p < k; p++) {
-                    float xv = x.getFloat((long) r * k + p);
-                    long base = (long) p * n;
-                    for (int c = 0; c < n; c++) {
-                        row[c] += xv * weight.getFloat(base + c);
-                    }
-                }
-                for (int c = 0; c < n; c++) {
-                    out.setFloat((long) r * n + c, bias == null ? row[c] : row[c] + bias.getFloat(c));
-                }
-            }
-        });
+        requireF32("matmul", x, out);
+        requireFloat("matmul", weight, bias);
+        Gemm.multiply(pool, Gemm.matrix(x.segment(), k), m, k, weight, constants(bias), out.segment());
     }
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out) {
         int batch = q.dim(0);
-        int queries = q.dim(1);
         int width = q.dim(2);
         int keyRows = k.dim(1);
         int keys = spec.keyCount() < 0 ? keyRows : spec.keyCount();
-        int heads = spec.heads();
-        if (width % heads != 0 || k.dim(0) != batch || v.dim(0) != batch || k.dim(2) != width || v.dim(2) != width
-                || v.dim(1) != keyRows || keys > keyRows || !Arrays.equals(out.shape(), q.shape())) {
-            throw new JdalleException("attention: shapes q " + q + ", k " + k + ", v " + v + ", out " + out
-                    + " with " + heads + " heads over " + keys + " keys do not fit");
-        }
         Tensor mask = spec.keyMask();
-        int headDim = width / heads;
-        pool.parallelFor(batch * heads * queries, 1, (i0, i1) -> {
-            float[] scores = new float[keys];
-            for (int i = i0; i < i1; i++) {
-                int b = i / (heads * queries);
-                int h = (i / queries) % heads;
-                int t = i % queries;
-                int position = keys - queries + t;
-                long qBase = ((long) b * queries + t) * width + (long) h * headDim;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < keys; j++) {
-                    boolean visible = (!spec.causal() || j <= position)
-                            && (mask == null || mask.getInt((long) b * mask.dim(1) + j) != 0);
-                    if (!visible) {
-                        scores[j] = Float.NEGATIVE_INFINITY;
-                        continue;
-                    }
-                    long kBase = ((long) b * keyRows + j) * width + (long) h * headDim;
-                    float dot = 0;
-                    for (int d = 0; d < headDim; d++) {
-                        dot += q.getFloat(qBase + d) * k.getFloat(kBase + d);
-                    }
-                    scores[j] = dot * spec.scale();
-                    max = Math.max(max, scores[j]);
-                }
-                float sum = 0;
-                for (int j = 0; j < keys; j++) {
-                    scores[j] = scores[j] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(scores[j] - max);
-                    sum += scores[j];
-                }
-                for (int d = 0; d < headDim; d++) {
-                    float acc = 0;
-                    for (int j = 0; j < keys; j++) {
-                        if (scores[j] != 0f) {
-                            acc += scores[j] * v.getFloat(((long) b * keyRows + j) * width + (long) h * headDim + d);
-                        }
-                    }
-                    out.setFloat(qBase + d, acc / sum);
-                }
-            }
-        });
+        if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || width % spec.heads() != 0 || k.dim(0) != batch
+                || v.dim(0) != batch || k.dim(2) != width || v.dim(2) != width || v.dim(1) != keyRows
+                || keys > keyRows || !Arrays.equals(out.shape(), q.shape())
+                || (mask != null && (mask.dtype() != DType.I32 || mask.rank() != 2 || mask.dim(0) != batch
+                || mask.dim(1) < keys))) {
+            throw new JdalleException("attention: shapes q " + q + ", k " + k + ", v " + v + ", out " + out
+                    + (mask == null ? "" : ", mask " + mask) + " with " + spec.heads() + " heads over " + keys
+                    + " keys do not fit");
+        }
+        requireF32("attention", q, k, v, out);
+        Attention.run(pool, q, k, v, spec, keys, out);
     }
 
     @Override
     public void layerNorm(Tensor x, Tensor scale, Tensor bias, float eps, Tensor out) {
         int width = x.columns();
         checkSameCount("layerNorm", x, out);
-        pool.parallelForEven(x.rows(), 1, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                long base = (long) r * width;
-                double mean = 0;
-                for (int c = 0; c < width; c++) {
-                    mean += x.getFloat(base + c);
-                }
-                mean /= width;
-                double variance = 0;
-                for (int c = 0; c < width; c++) {
-                    double d = x.getFloat(base + c) - mean;
-                    variance += d * d;
-                }
-                variance /= width;
-                float inv = (float) (1 / Math.sqrt(variance + eps));
-                for (int c = 0; c < width; c++) {
-                    float y = (float) (x.getFloat(base + c) - mean) * inv;
-                    if (scale != null) {
-                        y *= scale.getFloat(c);
-                    }
-                    if (bias != null) {
-                        y += bias.getFloat(c);
-                    }
-                    out.setFloat(base + c, y);
-                }
-            }
-        });
+        checkLength("layerNorm", scale, width);
+        checkLength("layerNorm", bias, width);
+        requireF32("layerNorm", out);
+        Norms.layerNorm(pool, x, constantsOr(scale, 1f, width, Scratch.Slot.SCALE),
+                constantsOr(bias, 0f, width, Scratch.Slot.BIAS), eps, out);
     }
 
     @Override
     public void groupNorm(Tensor x, int groups, Tensor scale, Tensor bias, float eps, Tensor out) {
         checkSameCount("groupNorm", x, out);
-        int channels = x.dim(-1);
-        if (channels % groups != 0) {
-            throw new JdalleException("groupNorm: " + channels + " channels do not split into " + groups + " groups");
+        int channels = x.columns();
+        if (groups <= 0 || channels % groups != 0 || x.rank() < 2) {
+            throw new JdalleException("groupNorm: " + channels + " channels of " + x + " do not split into "
+                    + groups + " groups");
         }
-        int batch = x.dim(0);
-        int positions = Math.toIntExact(x.elementCount() / ((long) batch * channels));
-        int groupSize = channels / groups;
-        pool.parallelFor(batch * groups, 1, (g0, g1) -> {
-            for (int bg = g0; bg < g1; bg++) {
-                int b = bg / groups;
-                int c0 = (bg % groups) * groupSize;
-                long base = (long) b * positions * channels;
-                double mean = 0;
-                for (int p = 0; p < positions; p++) {
-                    for (int c = 0; c < groupSize; c++) {
-                        mean += x.getFloat(base + (long) p * channels + c0 + c);
-                    }
-                }
-                mean /= (double) positions * groupSize;
-                double variance = 0;
-                for (int p = 0; p < positions; p++) {
-                    for (int c = 0; c < groupSize; c++) {
-                        double d = x.getFloat(base + (long) p * channels + c0 + c) - mean;
-                        variance += d * d;
-                    }
-                }
-                variance /= (double) positions * groupSize;
-                float inv = (float) (1 / Math.sqrt(variance + eps));
-                for (int p = 0; p < positions; p++) {
-                    for (int c = 0; c < groupSize; c++) {
-                        long at = base + (long) p * channels + c0 + c;
-                        float y = (float) (x.getFloat(at) - mean) * inv;
-                        out.setFloat(at, y * scale.getFloat(c0 + c) + bias.getFloat(c0 + c));
-                    }
-                }
-            }
-        });
+        checkLength("groupNorm", scale, channels);
+        checkLength("groupNorm", bias, channels);
+        requireF32("groupNorm", out);
+        Norms.groupNorm(pool, x, groups, constantsOr(scale, 1f, channels, Scratch.Slot.SCALE),
+                constantsOr(bias, 0f, channels, Scratch.Slot.BIAS), eps, out);
     }
 
     @Override
     public void activate(Activation function, Tensor x, Tensor out) {
         checkSameCount("activate", x, out);
-        elementwise(x.elementCount(), i -> {
-            double v = x.getFloat(i);
-            double y = switch (function) {
-                case GELU -> 0.5 * v * (1 + Erf.erf(v / Math.sqrt(2)));
-                case QUICK_GELU -> v / (1 + Math.exp(-1.702 * v));
-                case SWISH -> v / (1 + Math.exp(-v));
-            };
-            out.setFloat(i, (float) y);
-        });
+        requireF32("activate", out);
+        Elementwise.activate(pool, function, x, out);
     }
 
     @Override
@@ -265,120 +157,65 @@ public final class CpuBackend implements Backend {
         if (bCount != a.elementCount() && bCount != a.columns()) {
             throw new JdalleException("add: " + b + " is neither the shape of " + a + " nor one of its rows");
         }
-        elementwise(a.elementCount(), i -> out.setFloat(i, a.getFloat(i) + b.getFloat(i % bCount)));
+        requireFloat("add", a, b);
+        requireF32("add", out);
+        Elementwise.add(pool, a, b, out);
     }
 
     @Override
     public void mul(Tensor a, Tensor b, Tensor out) {
         checkSameCount("mul", a, b);
         checkSameCount("mul", a, out);
-        elementwise(a.elementCount(), i -> out.setFloat(i, a.getFloat(i) * b.getFloat(i)));
+        requireFloat("mul", a, b);
+        requireF32("mul", out);
+        Elementwise.mul(pool, a, b, out);
     }
 
     @Override
     public void scale(Tensor x, float factor, Tensor out) {
         checkSameCount("scale", x, out);
-        elementwise(x.elementCount(), i -> out.setFloat(i, x.getFloat(i) * factor));
+        requireFloat("scale", x);
+        requireF32("scale", out);
+        Elementwise.scale(pool, x, factor, out);
     }
 
     @Override
     public void softmax(Tensor x, Tensor out) {
         checkSameCount("softmax", x, out);
-        int width = x.columns();
-        pool.parallelForEven(x.rows(), 1, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                long base = (long) r * width;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int c = 0; c < width; c++) {
-                    max = Math.max(max, x.getFloat(base + c));
-                }
-                double sum = 0;
-                for (int c = 0; c < width; c++) {
-                    float e = (float) Math.exp(x.getFloat(base + c) - max);
-                    out.setFloat(base + c, e);
-                    sum += e;
-                }
-                for (int c = 0; c < width; c++) {
-                    out.setFloat(base + c, (float) (out.getFloat(base + c) / sum));
-                }
-            }
-        });
+        requireFloat("softmax", x);
+        requireF32("softmax", out);
+        Norms.softmax(pool, x, out);
     }
 
     @Override
     public void conv2d(Tensor x, Tensor kernel, Tensor bias, ConvSpec spec, Tensor out) {
-        int batch = x.dim(0);
-        int height = x.dim(1);
-        int width = x.dim(2);
-        int inChannels = x.dim(3);
-        int kh = kernel.dim(0);
-        int kw = kernel.dim(1);
-        int outChannels = kernel.dim(3);
-        int outHeight = spec.outputSize(height, kh, true);
-        int outWidth = spec.outputSize(width, kw, false);
-        if (kernel.dim(2) != inChannels || !Arrays.equals(out.shape(), new int[] {batch, outHeight, outWidth, outChannels})) {
-            throw new JdalleException("conv2d: x " + x + " with kernel " + kernel + " does not give out " + out);
+        if (x.rank() != 4 || kernel.rank() != 4) {
+            throw new JdalleException("conv2d: x " + x + " must be (B, H, W, Cin) and kernel " + kernel
+                    + " (KH, KW, Cin, Cout)");
         }
-        pool.parallelForEven(batch * outHeight, 1, (r0, r1) -> {
-            float[] acc = new float[outChannels];
-            for (int row = r0; row < r1; row++) {
-                int b = row / outHeight;
-                int oy = row % outHeight;
-                for (int ox = 0; ox < outWidth; ox++) {
-                    for (int co = 0; co < outChannels; co++) {
-                        acc[co] = bias == null ? 0f : bias.getFloat(co);
-                    }
-                    for (int ky = 0; ky < kh; ky++) {
-                        int iy = oy * spec.stride() - spec.padTop() + ky;
-                        if (iy < 0 || iy >= height) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < kw; kx++) {
-                            int ix = ox * spec.stride() - spec.padLeft() + kx;
-                            if (ix < 0 || ix >= width) {
-                                continue;
-                            }
-                            long xBase = (((long) b * height + iy) * width + ix) * inChannels;
-                            long kBase = ((long) ky * kw + kx) * inChannels * outChannels;
-                            for (int ci = 0; ci < inChannels; ci++) {
-                                float xv = x.getFloat(xBase + ci);
-                                long kRow = kBase + (long) ci * outChannels;
-                                for (int co = 0; co < outChannels; co++) {
-                                    acc[co] += xv * kernel.getFloat(kRow + co);
-                                }
-                            }
-                        }
-                    }
-                    long oBase = (((long) b * outHeight + oy) * outWidth + ox) * outChannels;
-                    for (int co = 0; co < outChannels; co++) {
-                        out.setFloat(oBase + co, acc[co]);
-                    }
-                }
-            }
-        });
+        int outHeight = spec.outputSize(x.dim(1), kernel.dim(0), true);
+        int outWidth = spec.outputSize(x.dim(2), kernel.dim(1), false);
+        int outChannels = kernel.dim(3);
+        if (kernel.dim(2) != x.dim(3) || outHeight <= 0 || outWidth <= 0
+                || !Arrays.equals(out.shape(), new int[] {x.dim(0), outHeight, outWidth, outChannels})) {
+            throw new JdalleException("conv2d: x " + x + " with kernel " + kernel + " and " + spec
+                    + " does not give out " + out);
+        }
+        if (bias != null && bias.elementCount() != outChannels) {
+            throw new JdalleException("conv2d: bias " + bias + " does not have " + outChannels + " elements");
+        }
+        requireF32("conv2d", x, out);
+        requireFloat("conv2d", kernel, bias);
+        Conv2d.run(pool, x, kernel, constants(bias), spec, out);
     }
 
     @Override
     public void upsampleNearest2x(Tensor x, Tensor out) {
-        int batch = x.dim(0);
-        int height = x.dim(1);
-        int width = x.dim(2);
-        int channels = x.dim(3);
-        if (!Arrays.equals(out.shape(), new int[] {batch, 2 * height, 2 * width, channels})) {
+        if (x.rank() != 4 || x.dtype() != out.dtype() || !Arrays.equals(out.shape(),
+                new int[] {x.dim(0), 2 * x.dim(1), 2 * x.dim(2), x.dim(3)})) {
             throw new JdalleException("upsampleNearest2x: " + x + " does not give " + out);
         }
-        long rowBytes = (long) channels * x.dtype().byteSize();
-        pool.parallelForEven(batch * 2 * height, 1, (r0, r1) -> {
-            for (int row = r0; row < r1; row++) {
-                int b = row / (2 * height);
-                int iy = (row % (2 * height)) / 2;
-                for (int ox = 0; ox < 2 * width; ox++) {
-                    long src = (((long) b * height + iy) * width + ox / 2) * rowBytes;
-                    long dst = ((long) row * 2 * width + ox) * rowBytes;
-                    MemorySegment.copy(x.segment(), src, out.segment(), dst, rowBytes);
-                }
-            }
-        });
+        Elementwise.upsampleNearest2x(pool, x, out);
     }
 
     @Override
@@ -386,23 +223,18 @@ public final class CpuBackend implements Backend {
         int vocab = table.dim(0);
         int width = table.dim(1);
         long count = ids.elementCount();
-        if (out.elementCount() != count * width) {
-            throw new JdalleException("gather: " + count + " ids of width " + width + " do not fill " + out);
+        if (table.rank() != 2 || ids.dtype() != DType.I32 || out.elementCount() != count * width) {
+            throw new JdalleException("gather: " + count + " ids " + ids + " of table " + table + " do not fill " + out);
         }
+        requireFloat("gather", table);
+        requireF32("gather", out);
         for (long i = 0; i < count; i++) {
             int id = ids.getInt(i);
             if (id < 0 || id >= vocab) {
                 throw new JdalleException("id " + id + " at position " + i + " is outside [0, " + vocab + ")");
             }
         }
-        pool.parallelForEven(Math.toIntExact(count), 1, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                long src = (long) ids.getInt(i) * width;
-                for (int c = 0; c < width; c++) {
-                    out.setFloat((long) i * width + c, table.getFloat(src + c));
-                }
-            }
-        });
+        Elementwise.gather(pool, table, ids, out);
     }
 
     @Override
@@ -410,7 +242,8 @@ public final class CpuBackend implements Backend {
         int batch = cache.dim(0);
         int slots = cache.dim(1);
         int width = cache.dim(2);
-        if (rows.elementCount() != (long) batch * width || slot < 0 || slot >= slots || rows.dtype() != cache.dtype()) {
+        if (cache.rank() != 3 || rows.elementCount() != (long) batch * width || slot < 0 || slot >= slots
+                || rows.dtype() != cache.dtype()) {
             throw new JdalleException("writeSlot: " + rows + " does not fit slot " + slot + " of " + cache);
         }
         long rowBytes = (long) width * cache.dtype().byteSize();
@@ -424,22 +257,45 @@ public final class CpuBackend implements Backend {
         pool.close();
     }
 
-    private interface IndexBody {
-        void run(long index);
+    /** A bias or other per-channel weight widened to floats (null stays null). */
+    private static float[] constants(Tensor tensor) {
+        return tensor == null ? null : Widening.toFloats(tensor, Scratch.Slot.BIAS);
     }
 
-    private void elementwise(long count, IndexBody body) {
-        int n = Math.toIntExact(count);
-        pool.parallelForEven(n, 4096, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                body.run(i);
-            }
-        });
+    private static float[] constantsOr(Tensor tensor, float fill, int length, Scratch.Slot slot) {
+        if (tensor != null) {
+            return Widening.toFloats(tensor, slot);
+        }
+        float[] values = Scratch.floats(slot, length);
+        Arrays.fill(values, 0, length, fill);
+        return values;
     }
 
     private static void checkSameCount(String op, Tensor a, Tensor b) {
         if (a.elementCount() != b.elementCount()) {
             throw new JdalleException(op + ": " + a + " and " + b + " differ in size");
+        }
+    }
+
+    private static void checkLength(String op, Tensor tensor, int length) {
+        if (tensor != null && tensor.elementCount() != length) {
+            throw new JdalleException(op + ": " + tensor + " does not have " + length + " elements");
+        }
+    }
+
+    private static void requireF32(String op, Tensor... tensors) {
+        for (Tensor t : tensors) {
+            if (t.dtype() != DType.F32) {
+                throw new JdalleException(op + ": activations are F32 on the CPU backend, got " + t);
+            }
+        }
+    }
+
+    private static void requireFloat(String op, Tensor... tensors) {
+        for (Tensor t : tensors) {
+            if (t != null && !t.dtype().isFloatingPoint()) {
+                throw new JdalleException(op + ": expected a floating-point tensor, got " + t);
+            }
         }
     }
 }

@@ -2,18 +2,18 @@ package io.github.jdalle.core.cpu;
 
 import io.github.jdalle.core.JdalleException;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A fixed pool of worker threads for the CPU kernels. {@link #parallelFor} splits {@code [0, n)} into
  * chunks handed out dynamically; the calling thread works too. Results never depend on the thread count
  * because every chunk writes a disjoint part of the output with the same arithmetic.
+ *
+ * <p>A decoder step is some thirty small ops, so the hand-off is cheap: workers spin briefly after a job
+ * before parking, and work too small to share ({@link #grain}) runs inline on the caller. A call from a
+ * worker, or from a second thread while the pool is busy, also runs inline rather than waiting.
  */
 public final class ThreadPool implements AutoCloseable {
     /** A body over the index range {@code [start, end)}. */
@@ -22,8 +22,15 @@ public final class ThreadPool implements AutoCloseable {
         void run(int start, int end);
     }
 
+    /** About 20 µs of work: below this, waking another thread costs more than it saves. */
+    private static final long MIN_TASK_COST = 40_000;
+    /** Spin iterations (about 20 µs) before a waiting thread parks. */
+    private static final int SPINS = 20_000;
+
     private final int threads;
-    private final ExecutorService executor;
+    private final Worker[] workers;
+    private final ReentrantLock submitting = new ReentrantLock();
+    private volatile boolean closed;
 
     /** A pool of {@code threads} threads including the caller (0 = one per available core). */
     public ThreadPool(int threads) {
@@ -31,16 +38,23 @@ public final class ThreadPool implements AutoCloseable {
             throw new JdalleException("thread count must be 0 (one per core) or positive, got " + threads);
         }
         this.threads = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-        AtomicInteger counter = new AtomicInteger();
-        this.executor = this.threads == 1 ? null : Executors.newFixedThreadPool(this.threads - 1, r -> {
-            Thread t = new Thread(r, "jdalle-cpu-" + counter.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = new Worker[this.threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker("jdalle-cpu-" + (i + 1));
+            workers[i].start();
+        }
     }
 
     public int threads() {
         return threads;
+    }
+
+    /**
+     * The smallest number of items worth a chunk of their own when one item costs about
+     * {@code costPerItem} multiply-adds (or element operations).
+     */
+    public static int grain(long costPerItem) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, MIN_TASK_COST / Math.max(1, costPerItem)));
     }
 
     /** Runs {@code body} over {@code [0, n)} in chunks of at least {@code grain} indices. */
@@ -50,35 +64,34 @@ public final class ThreadPool implements AutoCloseable {
         }
         int chunk = Math.max(grain, 1);
         int chunks = (n + chunk - 1) / chunk;
-        if (executor == null || chunks == 1) {
+        if (workers.length == 0 || chunks == 1 || Thread.currentThread() instanceof Worker
+                || submitting.isHeldByCurrentThread() || !submitting.tryLock()) {
             body.run(0, n);
             return;
         }
-        AtomicInteger next = new AtomicInteger();
-        Runnable worker = () -> {
-            for (int c; (c = next.getAndIncrement()) < chunks; ) {
-                int start = c * chunk;
-                body.run(start, Math.min(n, start + chunk));
+        try {
+            if (closed) {
+                throw new JdalleException("the CPU backend is closed");
             }
-        };
-        int helpers = Math.min(threads - 1, chunks - 1);
-        List<Future<?>> futures = new ArrayList<>(helpers);
-        for (int i = 0; i < helpers; i++) {
-            futures.add(executor.submit(worker));
-        }
-        worker.run();
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new JdalleException("interrupted", e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
+            Job job = new Job(body, n, chunk, chunks);
+            int helpers = Math.min(workers.length, chunks - 1);
+            job.pending.set(helpers);
+            for (int i = 0; i < helpers; i++) {
+                workers[i].post(job);
+            }
+            job.work();
+            job.awaitHelpers();
+            if (job.failure != null) {
+                if (job.failure instanceof RuntimeException runtime) {
+                    throw runtime;
                 }
-                throw new JdalleException("worker failed", e.getCause());
+                if (job.failure instanceof Error error) {
+                    throw error;
+                }
+                throw new JdalleException("a CPU worker failed", job.failure);
             }
+        } finally {
+            submitting.unlock();
         }
     }
 
@@ -89,8 +102,91 @@ public final class ThreadPool implements AutoCloseable {
 
     @Override
     public void close() {
-        if (executor != null) {
-            executor.shutdownNow();
+        closed = true;
+        for (Worker worker : workers) {
+            LockSupport.unpark(worker);
+        }
+    }
+
+    /** One parallel loop: chunks are claimed from a shared counter by the caller and the helpers. */
+    private static final class Job {
+        final RangeBody body;
+        final int n;
+        final int chunk;
+        final int chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger pending = new AtomicInteger();
+        final Thread caller = Thread.currentThread();
+        volatile Throwable failure;
+
+        Job(RangeBody body, int n, int chunk, int chunks) {
+            this.body = body;
+            this.n = n;
+            this.chunk = chunk;
+            this.chunks = chunks;
+        }
+
+        void work() {
+            try {
+                for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                    int start = c * chunk;
+                    body.run(start, Math.min(n, start + chunk));
+                }
+            } catch (Throwable t) {
+                failure = t;
+                next.set(chunks);
+            }
+        }
+
+        void helperDone() {
+            if (pending.decrementAndGet() == 0) {
+                LockSupport.unpark(caller);
+            }
+        }
+
+        void awaitHelpers() {
+            for (int spin = 0; pending.get() > 0; spin++) {
+                if (spin < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(this, 50_000);
+                }
+            }
+        }
+    }
+
+    private final class Worker extends Thread {
+        private volatile Job job;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        void post(Job next) {
+            job = next;
+            LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            while (!closed) {
+                Job current = job;
+                for (int spin = 0; current == null && !closed; spin++) {
+                    if (spin < SPINS) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.park(this);
+                    }
+                    current = job;
+                }
+                if (current == null) {
+                    return;
+                }
+                job = null;
+                current.work();
+                current.helperDone();
+            }
         }
     }
 }

@@ -1,0 +1,272 @@
+package io.github.jdalle.core.cpu;
+
+import io.github.jdalle.core.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import static io.github.jdalle.core.cpu.Widening.LE;
+
+/**
+ * {@code out = A·W (+ bias)} for F32 rows A (M, K) and a weight W (K, N) in Flax layout, F32, F16 or BF16,
+ * accumulated in F32. The output is cut into tiles that the pool's threads take one at a time; a tile walks
+ * K in blocks of {@link #KC}: it widens the block of W into packed strips of {@link #NR} columns (kept in L2),
+ * copies {@link #MR} rows of A at a time (kept in L1), and runs a register-tiled micro-kernel over every
+ * strip. Few rows (a decoder step) make one tile of rows, many narrow column tiles, so the weight streams
+ * from memory exactly once, split over the threads.
+ *
+ * <p>Every output element is the same chain of fused multiply-adds over each K block, added to the
+ * previous blocks in order, whatever the tiling, the row count or the thread count: results are
+ * bit-identical across thread counts and batch sizes.
+ */
+final class Gemm {
+    private static final VectorSpecies<Float> FLOATS = Widening.FLOATS;
+    private static final int LANES = Widening.LANES;
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    /** Register tile: 6 rows × 2 vectors = 12 accumulators + 2 weight vectors + 1 broadcast of the 16 AVX2 registers. */
+    static final int MR = 6;
+    static final int NR = 2 * LANES;
+    /** Depth of a block. It fixes the summation order, so it never depends on the shape or the thread count. */
+    static final int KC = 256;
+    /** Rows per tile when there are many rows. */
+    private static final int MC = 96;
+    /** Up to this many rows form a single tile of rows. */
+    private static final int SKINNY_ROWS = 32;
+    /** Columns per tile at most: a KC × 256 block of floats is 256 KB, half of a Zen L2. */
+    private static final int MAX_TILE_COLUMNS = 256;
+
+    /** The left operand, delivered a block at a time: rows of a matrix, or the im2col rows of a convolution. */
+    interface Rows {
+        /** Writes rows {@code [row, row + count)}, columns {@code [k0, k0 + depth)} to {@code panel}, row-major with stride depth. */
+        void pack(int row, int count, int k0, int depth, float[] panel);
+    }
+
+    private Gemm() {
+    }
+
+    /** The rows of a row-major F32 matrix with {@code k} columns. */
+    static Rows matrix(MemorySegment x, int k) {
+        return (row, count, k0, depth, panel) -> {
+            for (int r = 0; r < count; r++) {
+                MemorySegment.copy(x, F32, ((long) (row + r) * k + k0) * Float.BYTES, panel, r * depth, depth);
+            }
+        };
+    }
+
+    /**
+     * {@code out (m, N) = a (m, k) · weight (k, N) + bias}; bias (N floats) may be null. {@code out} is F32
+     * row-major and may not overlap the operands.
+     */
+    static void multiply(ThreadPool pool, Rows a, int m, int k, Tensor weight, float[] bias, MemorySegment out) {
+        int n = weight.dim(1);
+        int rowsPerTile = m <= SKINNY_ROWS ? m : MC;
+        int rowTiles = ceilDiv(m, rowsPerTile);
+        // enough tiles for every thread to take about four, so that a slow thread does not hold up the rest
+        int columnsPerTile = Math.clamp(roundUp(ceilDiv((long) n * rowTiles, 4 * pool.threads()), NR), NR,
+                MAX_TILE_COLUMNS);
+        int columnTiles = ceilDiv(n, columnsPerTile);
+        long tileCost = (long) rowsPerTile * columnsPerTile * k;
+        pool.parallelFor(rowTiles * columnTiles, ThreadPool.grain(tileCost), (first, last) -> {
+            for (int t = first; t < last; t++) {
+                int row = (t / columnTiles) * rowsPerTile;
+                int column = (t % columnTiles) * columnsPerTile;
+                tile(a, k, weight, bias, out, n, row, Math.min(rowsPerTile, m - row), column,
+                        Math.min(columnsPerTile, n - column));
+            }
+        });
+    }
+
+    private static void tile(Rows a, int k, Tensor weight, float[] bias, MemorySegment out, int n,
+                             int row, int rows, int column, int columns) {
+        int strips = ceilDiv(columns, NR);
+        float[] packedB = Scratch.floats(Scratch.Slot.GEMM_B, strips * NR * KC);
+        float[] packedA = Scratch.floats(Scratch.Slot.GEMM_A, MR * KC);
+        float[] weightRow = Scratch.floats(Scratch.Slot.GEMM_ROW, strips * NR);
+        float[] sums = Scratch.floats(Scratch.Slot.GEMM_TILE, MR * NR);
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            int depth = Math.min(KC, k - k0);
+            packWeights(weight, n, k0, depth, column, columns, packedB, weightRow);
+            for (int r = 0; r < rows; ) {
+                int height = kernelHeight(rows - r);
+                a.pack(row + r, height, k0, depth, packedA);
+                for (int s = 0; s < strips; s++) {
+                    int offset = s * depth * NR;
+                    switch (height) {
+                        case 6 -> kernel6(packedA, depth, packedB, offset, sums);
+                        case 4 -> kernel4(packedA, depth, packedB, offset, sums);
+                        case 2 -> kernel2(packedA, depth, packedB, offset, sums);
+                        default -> kernel1(packedA, depth, packedB, offset, sums);
+                    }
+                    accumulate(sums, height, out, n, row + r, column + s * NR, Math.min(NR, columns - s * NR),
+                            k0 == 0, bias);
+                }
+                r += height;
+            }
+        }
+    }
+
+    /** Rows handled by the next micro-kernel: 6 while possible, then 4, 2, 1, so that no work is wasted. */
+    private static int kernelHeight(int remaining) {
+        return remaining >= MR ? MR : remaining >= 4 ? 4 : remaining >= 2 ? 2 : 1;
+    }
+
+    /** Widens weight rows {@code [k0, k0 + depth)}, columns {@code [column, column + columns)} into strips of NR columns, zero-padded. */
+    private static void packWeights(Tensor weight, int n, int k0, int depth, int column, int columns,
+                                    float[] packed, float[] row) {
+        int strips = ceilDiv(columns, NR);
+        for (int c = columns; c < strips * NR; c++) {
+            row[c] = 0f;
+        }
+        for (int p = 0; p < depth; p++) {
+            Widening.toFloats(weight.segment(), weight.dtype(), (long) (k0 + p) * n + column, row, 0, columns);
+            for (int s = 0; s < strips; s++) {
+                int to = (s * depth + p) * NR;
+                FloatVector.fromArray(FLOATS, row, s * NR).intoArray(packed, to);
+                FloatVector.fromArray(FLOATS, row, s * NR + LANES).intoArray(packed, to + LANES);
+            }
+        }
+    }
+
+    /** Adds a tile of block sums to the output; the first block starts from the bias (or zero). */
+    private static void accumulate(float[] sums, int height, MemorySegment out, int n, int row, int column,
+                                   int width, boolean firstBlock, float[] bias) {
+        for (int r = 0; r < height; r++) {
+            long at = ((long) (row + r) * n + column) * Float.BYTES;
+            int from = r * NR;
+            if (width == NR) {
+                for (int v = 0; v < NR; v += LANES) {
+                    FloatVector sum = FloatVector.fromArray(FLOATS, sums, from + v);
+                    long to = at + (long) v * Float.BYTES;
+                    if (!firstBlock) {
+                        sum = FloatVector.fromMemorySegment(FLOATS, out, to, LE).add(sum);
+                    } else if (bias != null) {
+                        sum = FloatVector.fromArray(FLOATS, bias, column + v).add(sum);
+                    }
+                    sum.intoMemorySegment(out, to, LE);
+                }
+            } else {
+                for (int c = 0; c < width; c++) {
+                    long to = at + (long) c * Float.BYTES;
+                    float base = !firstBlock ? out.get(F32, to) : bias != null ? bias[column + c] : 0f;
+                    out.set(F32, to, base + sums[from + c]);
+                }
+            }
+        }
+    }
+
+    // The micro-kernels: one per tile height, since register tiling needs the row count fixed at compile time.
+    // Row r of the packed A strip is a[r·depth …]; strip p of B is b[offset + p·NR …].
+
+    private static void kernel6(float[] a, int depth, float[] b, int offset, float[] c) {
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int p = 0; p < depth; p++) {
+            int at = offset + p * NR;
+            FloatVector b0 = FloatVector.fromArray(FLOATS, b, at);
+            FloatVector b1 = FloatVector.fromArray(FLOATS, b, at + LANES);
+            FloatVector x = FloatVector.broadcast(FLOATS, a[p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(FLOATS, a[p + depth]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(FLOATS, a[p + 2 * depth]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(FLOATS, a[p + 3 * depth]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(FLOATS, a[p + 4 * depth]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(FLOATS, a[p + 5 * depth]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(c, 0);
+        c01.intoArray(c, LANES);
+        c10.intoArray(c, NR);
+        c11.intoArray(c, NR + LANES);
+        c20.intoArray(c, 2 * NR);
+        c21.intoArray(c, 2 * NR + LANES);
+        c30.intoArray(c, 3 * NR);
+        c31.intoArray(c, 3 * NR + LANES);
+        c40.intoArray(c, 4 * NR);
+        c41.intoArray(c, 4 * NR + LANES);
+        c50.intoArray(c, 5 * NR);
+        c51.intoArray(c, 5 * NR + LANES);
+    }
+
+    private static void kernel4(float[] a, int depth, float[] b, int offset, float[] c) {
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int p = 0; p < depth; p++) {
+            int at = offset + p * NR;
+            FloatVector b0 = FloatVector.fromArray(FLOATS, b, at);
+            FloatVector b1 = FloatVector.fromArray(FLOATS, b, at + LANES);
+            FloatVector x = FloatVector.broadcast(FLOATS, a[p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(FLOATS, a[p + depth]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(FLOATS, a[p + 2 * depth]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(FLOATS, a[p + 3 * depth]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(c, 0);
+        c01.intoArray(c, LANES);
+        c10.intoArray(c, NR);
+        c11.intoArray(c, NR + LANES);
+        c20.intoArray(c, 2 * NR);
+        c21.intoArray(c, 2 * NR + LANES);
+        c30.intoArray(c, 3 * NR);
+        c31.intoArray(c, 3 * NR + LANES);
+    }
+
+    private static void kernel2(float[] a, int depth, float[] b, int offset, float[] c) {
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
+        for (int p = 0; p < depth; p++) {
+            int at = offset + p * NR;
+            FloatVector b0 = FloatVector.fromArray(FLOATS, b, at);
+            FloatVector b1 = FloatVector.fromArray(FLOATS, b, at + LANES);
+            FloatVector x = FloatVector.broadcast(FLOATS, a[p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(FLOATS, a[p + depth]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+        }
+        c00.intoArray(c, 0);
+        c01.intoArray(c, LANES);
+        c10.intoArray(c, NR);
+        c11.intoArray(c, NR + LANES);
+    }
+
+    private static void kernel1(float[] a, int depth, float[] b, int offset, float[] c) {
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00;
+        for (int p = 0; p < depth; p++) {
+            int at = offset + p * NR;
+            FloatVector x = FloatVector.broadcast(FLOATS, a[p]);
+            c00 = x.fma(FloatVector.fromArray(FLOATS, b, at), c00);
+            c01 = x.fma(FloatVector.fromArray(FLOATS, b, at + LANES), c01);
+        }
+        c00.intoArray(c, 0);
+        c01.intoArray(c, LANES);
+    }
+
+    static int ceilDiv(long a, int b) {
+        return Math.toIntExact((a + b - 1) / b);
+    }
+
+    private static int roundUp(int a, int multiple) {
+        return ceilDiv(a, multiple) * multiple;
+    }
+}

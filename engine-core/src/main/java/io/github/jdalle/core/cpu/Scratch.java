@@ -1,0 +1,53 @@
+package io.github.jdalle.core.cpu;
+
+/**
+ * Per-thread scratch arrays for the kernels, grown on demand and then reused by every later call on the
+ * same thread, so that steady-state inference allocates nothing. Each slot belongs to one purpose; a kernel
+ * never holds two arrays of the same slot.
+ */
+final class Scratch {
+    /** What a scratch array is for; kernels that call each other use different slots. */
+    enum Slot {
+        /** A packed block of the right-hand GEMM operand. */
+        GEMM_B,
+        /** A packed strip of the left-hand GEMM operand. */
+        GEMM_A,
+        /** One register tile of GEMM results. */
+        GEMM_TILE,
+        /** One weight row widened to floats while packing. */
+        GEMM_ROW,
+        /** A per-call scale (layer or group norm), shared read-only with the workers. */
+        SCALE,
+        /** A per-call bias, or the row that {@code add} broadcasts, shared read-only with the workers. */
+        BIAS,
+        /** Group-norm block sums, written by the workers block by block. */
+        STATISTICS,
+        /** A chunk of a first operand widened to floats. */
+        OPERAND_A,
+        /** A chunk of a second operand widened to floats. */
+        OPERAND_B,
+        /** Attention scores of one query. */
+        SCORES,
+        /** One query row or output accumulator of attention. */
+        HEAD
+    }
+
+    private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
+
+    private final float[][] arrays = new float[Slot.values().length][];
+
+    private Scratch() {
+    }
+
+    /** This thread's array for {@code slot}, at least {@code length} long; its contents are undefined. */
+    static float[] floats(Slot slot, int length) {
+        float[][] arrays = LOCAL.get().arrays;
+        float[] array = arrays[slot.ordinal()];
+        if (array == null || array.length < length) {
+            // grow by half again so that slowly growing shapes (a KV cache filling up) do not reallocate each call
+            array = new float[Math.max(length, array == null ? 0 : array.length + array.length / 2)];
+            arrays[slot.ordinal()] = array;
+        }
+        return array;
+    }
+}

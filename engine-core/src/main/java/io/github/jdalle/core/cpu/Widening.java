@@ -1,0 +1,96 @@
+package io.github.jdalle.core.cpu;
+
+import io.github.jdalle.core.DType;
+import io.github.jdalle.core.HalfFloats;
+import io.github.jdalle.core.JdalleException;
+import io.github.jdalle.core.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Widening of F32, F16 and BF16 storage to float, in vector registers. 16-bit weights stay 16-bit in memory;
+ * every kernel widens them through here, exactly (each 16-bit value is a float).
+ */
+final class Widening {
+    static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    static final int LANES = FLOATS.length();
+    /** Shorts with one lane per float lane: half the vector width. */
+    static final VectorSpecies<Short> SHORTS =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(FLOATS.vectorBitSize() / 2));
+    static final VectorSpecies<Integer> INTS = FLOATS.withLanes(int.class);
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+    private Widening() {
+    }
+
+    /** bfloat16 lanes to float: a bfloat16 is the upper half of a float. */
+    static FloatVector bf16(ShortVector bits) {
+        IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0);
+        return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /**
+     * IEEE binary16 lanes to float. Exponent and mantissa shifted into float position and multiplied by
+     * 2^112 rebias normal and subnormal halves exactly (the product is a normal float); infinities and NaNs
+     * get the all-ones exponent back, keeping the NaN payload as {@link Float#float16ToFloat} does.
+     */
+    static FloatVector f16(ShortVector bits) {
+        IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0);
+        IntVector magnitude = wide.and(0x7fff);
+        IntVector rebiased = magnitude.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats()
+                .mul(0x1p112f).reinterpretAsInts();
+        IntVector special = rebiased.lanewise(VectorOperators.OR, 0x7f800000,
+                magnitude.compare(VectorOperators.GE, 0x7c00));
+        IntVector sign = wide.lanewise(VectorOperators.LSHL, 16).and(0x80000000);
+        return special.or(sign).reinterpretAsFloats();
+    }
+
+    /** {@code count} elements of {@code type} starting at element {@code index} of {@code source}, widened into {@code destination}. */
+    static void toFloats(MemorySegment source, DType type, long index, float[] destination, int destinationIndex,
+                         int count) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(source, F32, index * 4, destination, destinationIndex, count);
+            case BF16 -> {
+                int i = 0;
+                for (; i <= count - LANES; i += LANES) {
+                    bf16(ShortVector.fromMemorySegment(SHORTS, source, (index + i) * 2, LE))
+                            .intoArray(destination, destinationIndex + i);
+                }
+                for (; i < count; i++) {
+                    destination[destinationIndex + i] = HalfFloats.bf16ToFloat(source.getAtIndex(I16, index + i));
+                }
+            }
+            case F16 -> {
+                int i = 0;
+                for (; i <= count - LANES; i += LANES) {
+                    f16(ShortVector.fromMemorySegment(SHORTS, source, (index + i) * 2, LE))
+                            .intoArray(destination, destinationIndex + i);
+                }
+                for (; i < count; i++) {
+                    destination[destinationIndex + i] = HalfFloats.f16ToFloat(source.getAtIndex(I16, index + i));
+                }
+            }
+            case I32 -> throw new JdalleException("expected a floating-point tensor, got I32");
+        }
+    }
+
+    /** All of {@code tensor} widened into this thread's scratch array for {@code slot}. */
+    static float[] toFloats(Tensor tensor, Scratch.Slot slot) {
+        int count = Math.toIntExact(tensor.elementCount());
+        float[] values = Scratch.floats(slot, count);
+        toFloats(tensor.segment(), tensor.dtype(), 0, values, 0, count);
+        return values;
+    }
+}
