@@ -10,6 +10,8 @@ import io.github.jdalle.bench.kernels.NormBenchmark;
 import io.github.jdalle.bench.kernels.SamplerBenchmark;
 import io.github.jdalle.bench.machine.FmaPeakBenchmark;
 import io.github.jdalle.bench.machine.MemoryBandwidthBenchmark;
+import io.github.jdalle.bench.models.DalleBartBenchmark;
+import io.github.jdalle.bench.models.VqganBenchmark;
 import io.github.jdalle.core.JdalleException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -49,7 +51,9 @@ public final class Roofline {
             Map.entry(AttentionBenchmark.class.getName(), AttentionBenchmark::work),
             Map.entry(NormBenchmark.class.getName(), NormBenchmark::work),
             Map.entry(Conv2dBenchmark.class.getName(), Conv2dBenchmark::work),
-            Map.entry(SamplerBenchmark.class.getName(), SamplerBenchmark::work));
+            Map.entry(SamplerBenchmark.class.getName(), SamplerBenchmark::work),
+            Map.entry(DalleBartBenchmark.class.getName(), DalleBartBenchmark::work),
+            Map.entry(VqganBenchmark.class.getName(), VqganBenchmark::work));
 
     private Roofline() {
     }

@@ -19,15 +19,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every benchmark runs through JMH (in this JVM, one short iteration, smallest shapes) and has a cost model
- * for the roofline table. Speed is not asserted here; that is what the benchmarks are for.
+ * for the roofline table. Speed is not asserted here; that is what the benchmarks are for. The mega-1 step is
+ * left out: its 5 GB of random weights take a minute to draw.
  */
 class BenchmarkSmokeTest {
+    private static final String LEFT_OUT = "megaDecoderStep";
 
     @Test
     void everyBenchmarkRunsAndHasACostModel(@TempDir Path log) throws RunnerException {
         Options options = new OptionsBuilder()
                 .output(log.resolve("jmh.txt").toString())
                 .include("io\\.github\\.jdalle\\.bench\\..*")
+                .exclude(LEFT_OUT)
                 .forks(0)
                 .warmupIterations(0)
                 .measurementIterations(1)
@@ -39,13 +42,14 @@ class BenchmarkSmokeTest {
                 .param("batch", "2")
                 .param("rows", "16").param("width", "1024").param("hwc", "16x16x512")
                 .param("conv", "16x16x256to512k3")
-                .param("images", "8")
+                .param("images", "1")
+                .param("grid", "2")
                 .build();
         Collection<RunResult> results = new Runner(options).run();
 
         long benchmarkMethods = Roofline.COST_MODELS.keySet().stream()
                 .flatMap(name -> Arrays.stream(load(name).getMethods()))
-                .filter(method -> method.isAnnotationPresent(Benchmark.class))
+                .filter(method -> method.isAnnotationPresent(Benchmark.class) && !method.getName().equals(LEFT_OUT))
                 .count();
         assertEquals(benchmarkMethods, results.size(), "one result per benchmark method");
         for (RunResult result : results) {
