@@ -87,7 +87,7 @@ public final class RandomWeights implements WeightSource {
         var random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ path.hashCode());
         Tensor tensor = Tensor.allocate(arena, dtype, shape);
         long count = tensor.elementCount();
-        long fanIn = count / shape[shape.length - 1];
+        long fanIn = shape.length == 0 ? 1 : count / shape[shape.length - 1];   // 0-d: a scalar such as CLIP's logit_scale
         boolean vectorScale = shape.length == 1 && path.endsWith("scale");
         double deviation = shape.length >= 2 ? 1 / Math.sqrt(fanIn) : 0.02;
         for (long i = 0; i < count; i++) {
