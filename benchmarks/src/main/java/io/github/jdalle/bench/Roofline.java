@@ -10,6 +10,7 @@ import io.github.jdalle.bench.kernels.NormBenchmark;
 import io.github.jdalle.bench.kernels.SamplerBenchmark;
 import io.github.jdalle.bench.machine.FmaPeakBenchmark;
 import io.github.jdalle.bench.machine.MemoryBandwidthBenchmark;
+import io.github.jdalle.bench.models.ClipBenchmark;
 import io.github.jdalle.bench.models.DalleBartBenchmark;
 import io.github.jdalle.bench.models.VqganBenchmark;
 import io.github.jdalle.core.JdalleException;
@@ -53,7 +54,8 @@ public final class Roofline {
             Map.entry(Conv2dBenchmark.class.getName(), Conv2dBenchmark::work),
             Map.entry(SamplerBenchmark.class.getName(), SamplerBenchmark::work),
             Map.entry(DalleBartBenchmark.class.getName(), DalleBartBenchmark::work),
-            Map.entry(VqganBenchmark.class.getName(), VqganBenchmark::work));
+            Map.entry(VqganBenchmark.class.getName(), VqganBenchmark::work),
+            Map.entry(ClipBenchmark.class.getName(), ClipBenchmark::work));
 
     private Roofline() {
     }
