@@ -62,6 +62,8 @@ for step in $STEPS; do
         TESTS=$(ls "$BUNDLE"/test-lib/model-*-tests.jar "$BUNDLE"/test-lib/pipeline-tests.jar 2>/dev/null | paste -sd:)
         if [ -z "$TESTS" ]; then
             echo "gpu-check: no model tests in the bundle"
+        elif ! unzip -p "$BUNDLE"/test-lib/\*-tests.jar 2>/dev/null | grep -aq jdalle.test.backend; then
+            echo "gpu-check: models skipped: no test reads -Djdalle.test.backend, so they would all run on the CPU"
         else
             run models "$JAVA" "${JVM[@]}" -jar "$BUNDLE"/test-lib/junit-platform-console-standalone-*.jar execute \
                 --class-path "$(ls "$BUNDLE"/lib/*.jar "$BUNDLE"/test-lib/*-tests.jar | paste -sd:)" \

@@ -93,7 +93,7 @@ public final class CudaBackend implements Backend {
                 weights.put(key, address);
             }
         }
-        return Tensor.ofDevice(weight.dtype(), MemorySegment.ofAddress(address).reinterpret(bytes), weight.shape());
+        return DeviceMemory.deviceTensor(weight.dtype(), address, weight.shape());
     }
 
     @Override

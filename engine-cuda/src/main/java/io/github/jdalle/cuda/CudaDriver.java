@@ -47,10 +47,18 @@ final class CudaDriver {
     private static String probe() {
         try {
             Loader.load(cudart.class);
-        } catch (LinkageError e) {
+        } catch (LinkageError | RuntimeException e) {
             return "the CUDA libraries could not be loaded (the driver's libcuda.so.1 and libcudart.so.13 are needed): "
                     + rootMessage(e);
         }
+        try {
+            return probeDevice();
+        } catch (LinkageError | RuntimeException e) {
+            return "probing the CUDA driver failed: " + rootMessage(e);
+        }
+    }
+
+    private static String probeDevice() {
         int status = cuInit(0);
         if (status == CUDA_ERROR_NO_DEVICE) {
             return "the CUDA driver found no GPU";
@@ -67,15 +75,11 @@ final class CudaDriver {
         if (ordinal < 0 || ordinal >= count[0]) {
             return "CUDA device " + ordinal + " does not exist (" + count[0] + " found)";
         }
-        try {
-            int device = device(ordinal);
-            int capability = computeCapability(device);
-            if (capability < MINIMUM_COMPUTE_CAPABILITY) {
-                return deviceName(device) + " has compute capability " + capability / 10 + "." + capability % 10
-                        + "; the CUDA backend needs " + MINIMUM_COMPUTE_CAPABILITY / 10 + ".0 (Ampere) or newer";
-            }
-        } catch (JdalleException e) {
-            return e.getMessage();
+        int device = device(ordinal);
+        int capability = computeCapability(device);
+        if (capability < MINIMUM_COMPUTE_CAPABILITY) {
+            return deviceName(device) + " has compute capability " + capability / 10 + "." + capability % 10
+                    + "; the CUDA backend needs " + MINIMUM_COMPUTE_CAPABILITY / 10 + ".0 (Ampere) or newer";
         }
         return null;
     }

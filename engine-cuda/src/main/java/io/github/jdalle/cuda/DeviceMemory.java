@@ -39,6 +39,16 @@ final class DeviceMemory implements AutoCloseable {
         this.device = device;
     }
 
+    /**
+     * A tensor over device memory at {@code address}. Its segment only carries the address and size (the
+     * host never dereferences it), so sizing it with the restricted {@code reinterpret} is safe.
+     */
+    @SuppressWarnings("restricted")
+    static Tensor deviceTensor(DType dtype, long address, int... shape) {
+        long bytes = Tensor.elementCount(shape) * dtype.byteSize();
+        return Tensor.ofDevice(dtype, MemorySegment.ofAddress(address).reinterpret(bytes), shape);
+    }
+
     /** A dedicated allocation that lives until the backend closes (uploaded weights). */
     synchronized long allocatePermanent(long bytes) {
         long address = device.allocate(bytes);
@@ -126,7 +136,7 @@ final class DeviceMemory implements AutoCloseable {
             long address = current.address() + offset;
             offset += reserved;
             device.zero(address, bytes);
-            return Tensor.ofDevice(dtype, MemorySegment.ofAddress(address).reinterpret(bytes), shape);
+            return deviceTensor(dtype, address, shape);
         }
 
         @Override
