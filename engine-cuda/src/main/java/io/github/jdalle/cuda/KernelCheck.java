@@ -54,6 +54,7 @@ public final class KernelCheck {
 
     /** A named comparison, run on demand. */
     public record Case(String name, Supplier<Result> body) {
+        /** Runs the comparison on both backends. */
         public Result run() {
             return body.get();
         }

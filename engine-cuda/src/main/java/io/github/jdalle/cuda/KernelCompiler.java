@@ -141,7 +141,10 @@ public final class KernelCompiler {
 
     /** What nvcc writes: the CUBIN the backend loads, or PTX (whose kernel signatures tests read). */
     public enum NvccOutput {
-        CUBIN("-cubin"), PTX("-ptx");
+        /** A loadable image for one architecture. */
+        CUBIN("-cubin"),
+        /** PTX assembly text. */
+        PTX("-ptx");
 
         private final String flag;
 
