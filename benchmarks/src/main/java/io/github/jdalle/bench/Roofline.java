@@ -236,9 +236,9 @@ public final class Roofline {
         return seconds >= 1e-6 ? number(seconds * 1e6) + " µs" : number(seconds * 1e9) + " ns";
     }
 
-    /** Three significant digits, no exponent for the magnitudes in this table. */
+    /** Three significant digits, no exponent for the magnitudes in this table; blank for none or zero. */
     private static String number(double value) {
-        if (Double.isNaN(value) || Double.isInfinite(value)) {
+        if (Double.isNaN(value) || Double.isInfinite(value) || value == 0) {
             return "";
         }
         double magnitude = Math.abs(value);

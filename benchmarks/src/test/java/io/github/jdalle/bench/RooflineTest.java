@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RooflineTest {
     private static final double EPS = 1e-9;
+    private static final String SIZE_512 = "{\"size\": \"512\", \"threads\": \"1\"}";
 
     @Test
     void convertsJmhScoreUnitsToSecondsPerOperation() {
@@ -29,8 +30,8 @@ class RooflineTest {
         String json = "["
                 + result(FmaPeakBenchmark.class, "fma", "{\"threads\": \"1\"}", 100, "ms/op")
                 + "," + result(MemoryBandwidthBenchmark.class, "read", "{\"threads\": \"1\"}", 50, "ms/op")
-                + "," + result(GemmSquareBenchmark.class, "jdalle", "{\"size\": \"512\", \"threads\": \"1\"}", 10_000, "us/op")
-                + "," + result(GemmSquareBenchmark.class, "openblas", "{\"size\": \"512\", \"threads\": \"1\"}", 5, "ms/op")
+                + "," + result(GemmSquareBenchmark.class, "jdalle", SIZE_512, 10_000, "us/op")
+                + "," + result(GemmSquareBenchmark.class, "openblas", SIZE_512, 5, "ms/op")
                 + "," + result(GemmPlainJavaBenchmark.class, "scalar", "{\"size\": \"512\"}", 40, "ms/op")
                 + "," + result(RooflineTest.class, "unknown", "{}", 1, "ms/op")
                 + "]";

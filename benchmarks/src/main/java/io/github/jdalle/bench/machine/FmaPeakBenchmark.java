@@ -3,9 +3,6 @@ package io.github.jdalle.bench.machine;
 import io.github.jdalle.bench.BenchmarkBase;
 import io.github.jdalle.bench.Work;
 import io.github.jdalle.core.cpu.ThreadPool;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -19,22 +16,19 @@ import java.util.concurrent.atomic.DoubleAdder;
 
 /**
  * The machine's F32 compute ceiling for the roofline: fused multiply-adds on the widest vectors the Vector
- * API offers, nothing else. Eight independent accumulator chains cover FMA latency × FMA ports (4–5 cycles
- * × 1–2 ports of full width on current x86 cores) within the 16 vector registers of AVX2; each chain starts
- * from a different value, so the compiler cannot merge them. More chains are slower, not faster, once they
- * crowd the registers: on the 2-core Zen 1 EPYC this was tuned on, 6 / 8 / 10 / 12 chains gave 34.5 / 33.5
- * / 31.5 / 26.7 GFLOP per CPU-second. {@code acc·0.999 + 0.001} converges to 1 and never overflows or goes
- * subnormal. One operation is 2³¹ FLOPs in total, split evenly over the threads; warm-up is
- * longer than the default so that the loop runs C2-compiled, not on-stack-replaced.
+ * API offers, nothing else ({@link FmaChains}). Eight independent accumulator chains cover FMA latency × FMA
+ * ports (4–5 cycles × 1–2 full-width ports on current x86 cores) within the 16 vector registers of AVX2; each
+ * chain starts from a different value, so the compiler cannot merge them. More chains are slower, not
+ * faster, once they crowd the registers: on the 2-core Zen 1 EPYC this was tuned on, 6 / 8 / 10 / 12 chains
+ * gave 34.5 / 33.5 / 31.5 / 26.7 GFLOP per CPU-second. {@code acc·0.999 + 0.001} converges to 1 and never
+ * overflows or goes subnormal. One operation is 2³¹ FLOPs in total, split evenly over the threads; warm-up
+ * is longer than the default so that the loop is measured C2-compiled, not on-stack-replaced.
  */
 @State(Scope.Benchmark)
 @Warmup(iterations = 5, time = 1)
 public class FmaPeakBenchmark extends BenchmarkBase {
     /** FLOPs per benchmark operation, whatever the vector width and thread count (up to one loop iteration). */
     public static final double FLOPS = 1L << 31;
-
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final int CHAINS = 8;
 
     @Param({"1", ALL_THREADS})
     public String threads;
@@ -49,8 +43,7 @@ public class FmaPeakBenchmark extends BenchmarkBase {
     public void setUp() {
         threadCount = threadCount(threads);
         pool = new ThreadPool(threadCount);
-        double flopsPerIteration = 2.0 * CHAINS * SPECIES.length();
-        iterationsPerThread = Math.round(FLOPS / flopsPerIteration / threadCount);
+        iterationsPerThread = Math.round(FLOPS / FmaChains.flopsPerIteration() / threadCount);
     }
 
     @TearDown
@@ -63,35 +56,10 @@ public class FmaPeakBenchmark extends BenchmarkBase {
         DoubleAdder sum = new DoubleAdder();
         pool.parallelFor(threadCount, 1, (first, end) -> {
             for (int t = first; t < end; t++) {
-                sum.add(chains(t));
+                sum.add(FmaChains.run(iterationsPerThread, t + addend, multiplier, addend));
             }
         });
         return sum.sum();
-    }
-
-    private float chains(int thread) {
-        FloatVector m = FloatVector.broadcast(SPECIES, multiplier);
-        FloatVector c = FloatVector.broadcast(SPECIES, addend);
-        float start = thread + addend;
-        FloatVector a0 = FloatVector.broadcast(SPECIES, start);
-        FloatVector a1 = FloatVector.broadcast(SPECIES, start + 1);
-        FloatVector a2 = FloatVector.broadcast(SPECIES, start + 2);
-        FloatVector a3 = FloatVector.broadcast(SPECIES, start + 3);
-        FloatVector a4 = FloatVector.broadcast(SPECIES, start + 4);
-        FloatVector a5 = FloatVector.broadcast(SPECIES, start + 5);
-        FloatVector a6 = FloatVector.broadcast(SPECIES, start + 6);
-        FloatVector a7 = FloatVector.broadcast(SPECIES, start + 7);
-        for (long i = 0; i < iterationsPerThread; i++) {
-            a0 = a0.fma(m, c);
-            a1 = a1.fma(m, c);
-            a2 = a2.fma(m, c);
-            a3 = a3.fma(m, c);
-            a4 = a4.fma(m, c);
-            a5 = a5.fma(m, c);
-            a6 = a6.fma(m, c);
-            a7 = a7.fma(m, c);
-        }
-        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(VectorOperators.ADD);
     }
 
     /** 2³¹ FLOPs, no memory traffic. */

@@ -3,9 +3,6 @@ package io.github.jdalle.bench.machine;
 import io.github.jdalle.bench.BenchmarkBase;
 import io.github.jdalle.bench.Work;
 import io.github.jdalle.core.cpu.ThreadPool;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -17,15 +14,14 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.DoubleAdder;
 
 /**
- * The machine's memory read bandwidth for the roofline: a vectorized sum over a 1 GiB off-heap buffer, far
- * larger than any cache, split into one contiguous part per thread. Four accumulators keep the loads
- * independent. The buffer is written once at setup so that every page is backed by memory.
+ * The machine's memory read bandwidth for the roofline: a vectorized sum ({@link StreamingSum}) over a 1 GiB
+ * off-heap buffer, far larger than any cache, split into one contiguous part per thread. The buffer is
+ * written once at setup so that every page is backed by memory.
  */
 @State(Scope.Benchmark)
 @Warmup(iterations = 5, time = 1)
@@ -33,9 +29,6 @@ import java.util.concurrent.atomic.DoubleAdder;
 public class MemoryBandwidthBenchmark extends BenchmarkBase {
     /** Bytes read per benchmark operation. */
     public static final long BYTES = 1L << 30;
-
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final int UNROLL = 4;
 
     @Param({"1", ALL_THREADS})
     public String threads;
@@ -62,7 +55,7 @@ public class MemoryBandwidthBenchmark extends BenchmarkBase {
 
     @Benchmark
     public double read() {
-        long block = (long) SPECIES.vectorByteSize() * UNROLL;
+        long block = StreamingSum.blockBytes();
         long blocks = BYTES / block;
         long blocksPerThread = (blocks + threadCount - 1) / threadCount;
         DoubleAdder sum = new DoubleAdder();
@@ -70,25 +63,10 @@ public class MemoryBandwidthBenchmark extends BenchmarkBase {
             for (int t = first; t < end; t++) {
                 long from = Math.min(blocks, t * blocksPerThread) * block;
                 long to = Math.min(blocks, (t + 1) * blocksPerThread) * block;
-                sum.add(sum(from, to));
+                sum.add(StreamingSum.sum(buffer, from, to));
             }
         });
         return sum.sum();
-    }
-
-    private float sum(long from, long to) {
-        long step = SPECIES.vectorByteSize();
-        FloatVector s0 = FloatVector.zero(SPECIES);
-        FloatVector s1 = FloatVector.zero(SPECIES);
-        FloatVector s2 = FloatVector.zero(SPECIES);
-        FloatVector s3 = FloatVector.zero(SPECIES);
-        for (long at = from; at < to; at += UNROLL * step) {
-            s0 = s0.add(FloatVector.fromMemorySegment(SPECIES, buffer, at, ByteOrder.nativeOrder()));
-            s1 = s1.add(FloatVector.fromMemorySegment(SPECIES, buffer, at + step, ByteOrder.nativeOrder()));
-            s2 = s2.add(FloatVector.fromMemorySegment(SPECIES, buffer, at + 2 * step, ByteOrder.nativeOrder()));
-            s3 = s3.add(FloatVector.fromMemorySegment(SPECIES, buffer, at + 3 * step, ByteOrder.nativeOrder()));
-        }
-        return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
     }
 
     /** 1 GiB read, no FLOPs counted. */
