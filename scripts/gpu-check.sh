@@ -5,7 +5,8 @@
 #            DALL·E Mini/Mega and VQGAN shapes
 #   models   the models' and pipeline's tests (golden data from testdata/) with -Djdalle.test.backend=cuda,
 #            so tests that create their backend from that property run on the GPU
-#   timing   timing mains with the CUDA backend (VQGAN decode of random f16-16384 weights, ...)
+#   timing   timing mains with the CUDA backend (VQGAN decode of random f16-16384 weights, ...) and
+#            `jdalle generate` of 9 pictures with the demo models (testdata/golden) on the CPU and on CUDA
 # Usage: scripts/gpu-check.sh [kernels] [models] [timing]
 # Everything is printed; with $OUT set (the device tool's output folder) the log is also written there.
 # Exit status: 0 when every step that ran passed.
@@ -29,7 +30,9 @@ export LD_LIBRARY_PATH="$BUNDLE/native${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 JVM=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m -XX:+UseParallelGC
      -Djdalle.cuda.cache="$BUNDLE/kernels" -Dorg.bytedeco.javacpp.cachedir="$WORK/javacpp"
      -Djdalle.testdata="$ROOT/testdata" -Djdalle.test.backend=cuda)
-CLASS_PATH="$BUNDLE/lib/*:$BUNDLE/test-lib/*"
+# the pipeline's demo models are class-path resources demo/<model>/model/*: the golden checkpoints
+mkdir -p "$WORK/demo-root" && ln -s "$ROOT/testdata/golden" "$WORK/demo-root/demo"
+CLASS_PATH="$BUNDLE/lib/*:$BUNDLE/test-lib/*:$WORK/demo-root"
 FAILED=""
 
 # runs a step under a time limit and records its failure
@@ -73,6 +76,13 @@ for step in $STEPS; do
     timing)
         if has_class io.github.jdalle.vqgan.DecodeTiming; then
             run vqgan-decode "$JAVA" "${JVM[@]}" -cp "$CLASS_PATH" io.github.jdalle.vqgan.DecodeTiming 16 3 cuda
+        fi
+        if has_class io.github.jdalle.cli.Main; then
+            for backend in cpu cuda; do
+                run "generate-$backend" "$JAVA" "${JVM[@]}" -cp "$CLASS_PATH" io.github.jdalle.cli.Main generate \
+                    --backend "$backend" --cache "$WORK/models" -n 9 --seed 7 --grid -o "${OUT:-$WORK}/$backend" \
+                    "an armchair in the shape of an avocado"
+            done
         fi
         ;;
     *)

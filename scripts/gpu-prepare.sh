@@ -3,7 +3,8 @@
 # driver but no Java and no CUDA toolkit:
 #   jdk/       a jlinked JDK 25 runtime (only the modules the jars use, native symbols stripped)
 #   lib/       the runtime class path of engine-cuda, the models and the pipeline (where they exist), with the
-#              JavaCPP CUDA natives cut down to the two JNI libraries the backend loads
+#              JavaCPP CUDA natives cut down to the two JNI libraries the backend loads and without the
+#              pipeline's demo checkpoints (gpu-check.sh takes them from testdata/golden)
 #   test-lib/  the modules' compiled tests as jars and the JUnit console launcher (golden tests, timing mains)
 #   native/    libcudart.so.13 from the local CUDA toolkit (the driver's libcuda.so.1 is on the GPU machine)
 #   kernels/   the kernel cache filled by nvcc for $JDALLE_GPU_ARCHS (default "sm_90 sm_80"), so the GPU
@@ -40,6 +41,11 @@ for module in ${PROJECTS//,/ }; do
     cp "$module"/target/"$module"-*.jar "$BUNDLE/lib/"
 done
 rm -f "$BUNDLE"/lib/*-tests.jar "$BUNDLE"/lib/*-sources.jar
+# the pipeline's bundled demo set is testdata/golden, which travels with the working tree; gpu-check.sh
+# puts it back on the class path, so the bundle need not carry it twice
+if [ -f "$BUNDLE"/lib/pipeline-*.jar ]; then
+    zip -q -d "$BUNDLE"/lib/pipeline-*.jar 'demo/*' || true
+fi
 
 # the CUDA natives jar holds JNI glue for every CUDA library (5 MB); the backend loads two of them
 NATIVES=$(ls "$BUNDLE"/lib/cuda-*-linux-x86_64.jar)
