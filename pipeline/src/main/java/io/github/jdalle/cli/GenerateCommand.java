@@ -4,6 +4,7 @@ import io.github.jdalle.DalleMini;
 import io.github.jdalle.Generation;
 import io.github.jdalle.GenerationListener;
 import io.github.jdalle.GenerationRequest;
+import io.github.jdalle.ModelFiles;
 import io.github.jdalle.Picture;
 import io.github.jdalle.PromptPictures;
 import io.github.jdalle.Timings;
@@ -181,7 +182,7 @@ final class GenerateCommand extends CliCommand {
         text.put("seed", Long.toString(request.seed()));
         text.put("image", Long.toString(picture.number()));
         text.put("settings", settings(request));
-        text.put("models", models.entrySet().stream().map(e -> e.getKey().name().toLowerCase(Locale.ROOT) + "="
+        text.put("models", models.entrySet().stream().map(e -> slotName(e.getKey()) + "="
                 + e.getValue().getFileName()).collect(Collectors.joining(" ")));
         text.put("tokens", Arrays.stream(picture.tokens()).mapToObj(Integer::toString).collect(Collectors.joining(" ")));
         picture.score().ifPresent(score -> {
@@ -190,6 +191,11 @@ final class GenerateCommand extends CliCommand {
         });
         text.put("command", command(request, prompt.prompt(), picture.number(), models));
         return text;
+    }
+
+    /** "dallebart", "vqgan" or "clip", as the metadata and the JSON name the models. */
+    private static String slotName(ModelKind kind) {
+        return ModelFiles.name(kind).toLowerCase(Locale.ROOT);
     }
 
     private static String settings(GenerationRequest request) {
@@ -205,8 +211,7 @@ final class GenerateCommand extends CliCommand {
                 "--top-k", Integer.toString(request.sampling().topK()),
                 "--top-p", Float.toString(request.sampling().topP()),
                 "--temperature", Float.toString(request.sampling().temperature())));
-        Map<ModelKind, String> flags = Map.of(ModelKind.DALLE_BART, "--model", ModelKind.VQGAN, "--vqgan", ModelKind.CLIP, "--clip");
-        models.forEach((kind, file) -> words.addAll(List.of(flags.get(kind), file.toAbsolutePath().toString())));
+        models.forEach((kind, file) -> words.addAll(List.of(ModelSelection.flag(kind), file.toAbsolutePath().toString())));
         return words.stream().map(Shell::quote).collect(Collectors.joining(" "));
     }
 
@@ -258,7 +263,7 @@ final class GenerateCommand extends CliCommand {
         settings.put("temperature", request.sampling().temperature());
         root.put("settings", settings);
         Map<String, Object> files = new LinkedHashMap<>();
-        models.forEach((kind, file) -> files.put(kind.name().toLowerCase(Locale.ROOT), file.toString()));
+        models.forEach((kind, file) -> files.put(slotName(kind), file.toString()));
         root.put("models", files);
         root.put("backend", dalle.backendName());
         List<Object> prompts = new ArrayList<>();

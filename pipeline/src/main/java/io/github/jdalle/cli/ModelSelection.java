@@ -80,6 +80,11 @@ final class ModelSelection {
         return cache.weightFile(model);
     }
 
+    /** The command-line flag of a slot: {@code --model}, {@code --vqgan} or {@code --clip}. */
+    static String flag(ModelKind kind) {
+        return FLAGS.get(kind);
+    }
+
     private static String name(ModelKind kind) {
         return ModelFiles.name(kind);
     }
