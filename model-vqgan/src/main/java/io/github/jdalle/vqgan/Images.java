@@ -1,5 +1,6 @@
 package io.github.jdalle.vqgan;
 
+import io.github.jdalle.core.io.AtomicFiles;
 import io.github.jdalle.core.JdalleException;
 import io.github.jdalle.core.RgbImage;
 import org.w3c.dom.Node;
@@ -168,7 +169,7 @@ public final class Images {
         try {
             IIOMetadata metadata = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(buffered), null);
             metadata.mergeTree(PNG_FORMAT, textChunks(text));
-            temporary = Files.createTempFile(folder, "." + file.getFileName(), ".tmp");
+            temporary = AtomicFiles.createSibling(file, ".tmp");
             try (OutputStream out = Files.newOutputStream(temporary);
                  var imageOut = new MemoryCacheImageOutputStream(out)) {
                 writer.setOutput(imageOut);

@@ -1,5 +1,6 @@
 package io.github.jdalle.convert;
 
+import io.github.jdalle.core.io.AtomicFiles;
 import io.github.jdalle.core.DType;
 import io.github.jdalle.core.JdalleException;
 import io.github.jdalle.core.weights.JdwFile;
@@ -90,7 +91,7 @@ public final class Converter {
         Path temp = null;
         try {
             Files.createDirectories(target.getParent());
-            temp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
+            temp = AtomicFiles.createSibling(target, ".part");
             Converter converter;
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 converter = new Converter(channel, progress, totalBytes);
