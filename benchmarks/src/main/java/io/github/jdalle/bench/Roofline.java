@@ -123,7 +123,10 @@ public final class Roofline {
             JsonNode primary = result.path("primaryMetric");
             double seconds = secondsPerOperation(primary.path("score").asDouble(),
                     primary.path("scoreUnit").asString());
-            JsonNode allocation = result.path("secondaryMetrics").path("·gc.alloc.rate.norm");
+            JsonNode secondary = result.path("secondaryMetrics");
+            // JMH 1.37 names it "gc.alloc.rate.norm", older versions "·gc.alloc.rate.norm"
+            JsonNode allocation = secondary.has("gc.alloc.rate.norm") ? secondary.path("gc.alloc.rate.norm")
+                    : secondary.path("·gc.alloc.rate.norm");
             double allocated = allocation.isMissingNode() ? Double.NaN : allocation.path("score").asDouble();
             measurements.add(new Measurement(benchmark.substring(0, dot), benchmark.substring(dot + 1), params,
                     seconds, allocated));

@@ -51,9 +51,21 @@ class RooflineTest {
         assertTrue(Double.isNaN(rows.get(3).overOpenBlas()), "peers get no ratio to themselves");
         assertNull(rows.get(5).work(), "a benchmark without a cost model has no work");
 
+        assertTrue(Double.isNaN(jdalle.measurement().allocatedBytes()), "not profiled");
         String table = Roofline.markdown(rows);
         assertTrue(table.contains("| GemmSquare.jdalle size=512 threads=1 | 10.0 ms |"), table);
         assertTrue(table.contains("| 0.50× | 4.00× |"), table);
+    }
+
+    @Test
+    void allocationFromGcProfilerGetsItsOwnColumn() {
+        String json = "[" + result(GemmSquareBenchmark.class, "jdalle", SIZE_512, 10, "ms/op").replace(
+                "\"secondaryMetrics\": {}", "\"secondaryMetrics\": {\"gc.alloc.rate.norm\": {\"score\": 48.0}}") + "]";
+        List<Roofline.Row> rows = Roofline.analyze(Roofline.parse(JsonMapper.builder().build().readTree(json)));
+        assertEquals(48.0, rows.getFirst().measurement().allocatedBytes(), EPS);
+        String table = Roofline.markdown(rows);
+        assertTrue(table.lines().findFirst().orElseThrow().endsWith(" alloc B/op |"), table);
+        assertTrue(table.contains("| 48.0 |"), table);
     }
 
     private static String result(Class<?> type, String method, String params, double score, String unit) {
