@@ -102,10 +102,9 @@ final class Attention {
             s1 = FloatVector.fromArray(FLOATS, query, d + LANES)
                     .fma(FloatVector.fromMemorySegment(FLOATS, keys, at + (long) (d + LANES) * Float.BYTES, LE), s1);
         }
-        if (d <= length - LANES) {
+        for (; d <= length - LANES; d += LANES) {
             s0 = FloatVector.fromArray(FLOATS, query, d)
                     .fma(FloatVector.fromMemorySegment(FLOATS, keys, at + (long) d * Float.BYTES, LE), s0);
-            d += LANES;
         }
         float sum = VectorMath.sumLanes(s0.add(s1));
         for (; d < length; d++) {

@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,6 +20,7 @@ final class Elementwise {
     private static final int LANES = Widening.LANES;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
+    /** Elements per chunk: 16 KB per operand, a multiple of every vector length. */
     private static final int CHUNK = 4096;
     /** Quick GELU's 1.702 as a float plus the remainder, for {@link VectorMath#timesSigmoid}. */
     private static final float QUICK_GELU_HIGH = 1.702f;
@@ -29,7 +29,10 @@ final class Elementwise {
     private Elementwise() {
     }
 
-    /** out = f(x), x any float dtype, out F32. */
+    /**
+     * out = f(x), x any float dtype, out F32. The chunk buffer is a whole number of vectors long, so the last
+     * vector runs unmasked over a few stale lanes that are never written out.
+     */
     static void activate(ThreadPool pool, Activation function, Tensor x, Tensor out) {
         chunks(pool, x.elementCount(), 40, (start, count) -> {
             float[] values = Scratch.floats(Scratch.Slot.OPERAND_A, CHUNK);
@@ -37,22 +40,18 @@ final class Elementwise {
             switch (function) {
                 case GELU -> {
                     for (int i = 0; i < count; i += LANES) {
-                        VectorMask<Float> lanes = FLOATS.indexInRange(i, count);
-                        VectorMath.gelu(FloatVector.fromArray(FLOATS, values, i, lanes)).intoArray(values, i, lanes);
+                        VectorMath.gelu(FloatVector.fromArray(FLOATS, values, i)).intoArray(values, i);
                     }
                 }
                 case QUICK_GELU -> {
                     for (int i = 0; i < count; i += LANES) {
-                        VectorMask<Float> lanes = FLOATS.indexInRange(i, count);
-                        VectorMath.timesSigmoid(FloatVector.fromArray(FLOATS, values, i, lanes), QUICK_GELU_HIGH,
-                                QUICK_GELU_LOW).intoArray(values, i, lanes);
+                        VectorMath.timesSigmoid(FloatVector.fromArray(FLOATS, values, i), QUICK_GELU_HIGH, QUICK_GELU_LOW)
+                                .intoArray(values, i);
                     }
                 }
                 case SWISH -> {
                     for (int i = 0; i < count; i += LANES) {
-                        VectorMask<Float> lanes = FLOATS.indexInRange(i, count);
-                        VectorMath.timesSigmoid(FloatVector.fromArray(FLOATS, values, i, lanes), 1f, 0f)
-                                .intoArray(values, i, lanes);
+                        VectorMath.timesSigmoid(FloatVector.fromArray(FLOATS, values, i), 1f, 0f).intoArray(values, i);
                     }
                 }
             }

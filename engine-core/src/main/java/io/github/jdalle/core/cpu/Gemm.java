@@ -1,11 +1,14 @@
 package io.github.jdalle.core.cpu;
 
+import io.github.jdalle.core.DType;
 import io.github.jdalle.core.Tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import static io.github.jdalle.core.cpu.Widening.LE;
@@ -34,6 +37,8 @@ final class Gemm {
     static final int KC = 256;
     /** Rows per tile when there are many rows. */
     private static final int MC = 96;
+    /** Weight rows packed together, so that as many streams from memory are in flight. */
+    private static final int ROW_GROUP = 4;
     /** Up to this many rows form a single tile of rows. */
     private static final int SKINNY_ROWS = 32;
     /** Columns per tile at most: a KC × 256 block of floats is 256 KB, half of a Zen L2. */
@@ -62,6 +67,10 @@ final class Gemm {
      * row-major and may not overlap the operands.
      */
     static void multiply(ThreadPool pool, Rows a, int m, int k, Tensor weight, float[] bias, MemorySegment out) {
+        if (m <= Gemv.MAX_ROWS) {
+            Gemv.multiply(pool, a, m, k, weight, bias, out);
+            return;
+        }
         int n = weight.dim(1);
         int rowsPerTile = m <= SKINNY_ROWS ? m : MC;
         int rowTiles = ceilDiv(m, rowsPerTile);
@@ -101,7 +110,7 @@ final class Gemm {
                         case 2 -> kernel2(packedA, depth, packedB, offset, sums);
                         default -> kernel1(packedA, depth, packedB, offset, sums);
                     }
-                    accumulate(sums, height, out, n, row + r, column + s * NR, Math.min(NR, columns - s * NR),
+                    accumulate(sums, NR, height, out, n, row + r, column + s * NR, Math.min(NR, columns - s * NR),
                             k0 == 0, bias);
                 }
                 r += height;
@@ -114,46 +123,104 @@ final class Gemm {
         return remaining >= MR ? MR : remaining >= 4 ? 4 : remaining >= 2 ? 2 : 1;
     }
 
-    /** Widens weight rows {@code [k0, k0 + depth)}, columns {@code [column, column + columns)} into strips of NR columns, zero-padded. */
+    /**
+     * Widens weight rows {@code [k0, k0 + depth)}, columns {@code [column, column + columns)} into strips of NR
+     * columns, zero-padded. Full strips of F32 and BF16 weights are read straight into place a few rows at a
+     * time, so that several rows stream from memory at once; the rest (F16, whose fastest widening is the
+     * JIT's vectorisation of a plain loop, and a partial last strip) goes through a row buffer.
+     */
     private static void packWeights(Tensor weight, int n, int k0, int depth, int column, int columns,
                                     float[] packed, float[] row) {
-        int strips = ceilDiv(columns, NR);
-        for (int c = columns; c < strips * NR; c++) {
-            row[c] = 0f;
+        MemorySegment w = weight.segment();
+        long first = (long) k0 * n + column;
+        int direct = switch (weight.dtype()) {
+            case F32, BF16 -> columns / NR;
+            default -> 0;
+        };
+        if (direct > 0) {
+            for (int p = 0; p < depth; p += ROW_GROUP) {
+                int rows = Math.min(ROW_GROUP, depth - p);
+                if (weight.dtype() == DType.F32) {
+                    packF32(w, first + (long) p * n, n, rows, direct, packed, depth, p);
+                } else {
+                    packBf16(w, first + (long) p * n, n, rows, direct, packed, depth, p);
+                }
+            }
         }
+        int rest = columns - direct * NR;
+        if (rest == 0) {
+            return;
+        }
+        int strips = ceilDiv(rest, NR);
+        Arrays.fill(row, rest, strips * NR, 0f);
         for (int p = 0; p < depth; p++) {
-            Widening.toFloats(weight.segment(), weight.dtype(), (long) (k0 + p) * n + column, row, 0, columns);
+            Widening.toFloats(w, weight.dtype(), first + (long) p * n + direct * NR, row, 0, rest);
             for (int s = 0; s < strips; s++) {
-                int to = (s * depth + p) * NR;
+                int to = ((direct + s) * depth + p) * NR;
                 FloatVector.fromArray(FLOATS, row, s * NR).intoArray(packed, to);
                 FloatVector.fromArray(FLOATS, row, s * NR + LANES).intoArray(packed, to + LANES);
             }
         }
     }
 
-    /** Adds a tile of block sums to the output; the first block starts from the bias (or zero). */
-    private static void accumulate(float[] sums, int height, MemorySegment out, int n, int row, int column,
-                                   int width, boolean firstBlock, float[] bias) {
+    /** {@code rows} F32 weight rows from element {@code index} (row stride n) into strips 0…strips−1, row p on. */
+    private static void packF32(MemorySegment w, long index, int n, int rows, int strips, float[] packed, int depth,
+                                int p) {
+        for (int s = 0; s < strips; s++) {
+            for (int r = 0; r < rows; r++) {
+                long from = (index + (long) r * n + (long) s * NR) * Float.BYTES;
+                int to = (s * depth + p + r) * NR;
+                FloatVector.fromMemorySegment(FLOATS, w, from, LE).intoArray(packed, to);
+                FloatVector.fromMemorySegment(FLOATS, w, from + LANES * Float.BYTES, LE).intoArray(packed, to + LANES);
+            }
+        }
+    }
+
+    /** As {@link #packF32} for BF16 weights. */
+    private static void packBf16(MemorySegment w, long index, int n, int rows, int strips, float[] packed, int depth,
+                                 int p) {
+        for (int s = 0; s < strips; s++) {
+            for (int r = 0; r < rows; r++) {
+                long from = (index + (long) r * n + (long) s * NR) * 2;
+                int to = (s * depth + p + r) * NR;
+                Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, from, LE)).intoArray(packed, to);
+                Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, from + LANES * 2, LE))
+                        .intoArray(packed, to + LANES);
+            }
+        }
+    }
+
+    /**
+     * Adds block sums (row r at {@code sums[r·stride …]}) to rows {@code [row, row + height)}, columns
+     * {@code [column, column + width)} of the output; the first block starts from the bias (or zero).
+     */
+    static void accumulate(float[] sums, int stride, int height, MemorySegment out, int n, int row,
+                                   int column, int width, boolean firstBlock, float[] bias) {
         for (int r = 0; r < height; r++) {
             long at = ((long) (row + r) * n + column) * Float.BYTES;
-            int from = r * NR;
-            if (width == NR) {
-                for (int v = 0; v < NR; v += LANES) {
-                    FloatVector sum = FloatVector.fromArray(FLOATS, sums, from + v);
-                    long to = at + (long) v * Float.BYTES;
-                    if (!firstBlock) {
-                        sum = FloatVector.fromMemorySegment(FLOATS, out, to, LE).add(sum);
-                    } else if (bias != null) {
-                        sum = FloatVector.fromArray(FLOATS, bias, column + v).add(sum);
-                    }
-                    sum.intoMemorySegment(out, to, LE);
+            int from = r * stride;
+            int c = 0;
+            // three loops rather than a branch inside one: a vector assigned on several paths is boxed by the JIT
+            if (!firstBlock) {
+                for (; c <= width - LANES; c += LANES) {
+                    long to = at + (long) c * Float.BYTES;
+                    FloatVector.fromMemorySegment(FLOATS, out, to, LE).add(FloatVector.fromArray(FLOATS, sums, from + c))
+                            .intoMemorySegment(out, to, LE);
+                }
+            } else if (bias != null) {
+                for (; c <= width - LANES; c += LANES) {
+                    FloatVector.fromArray(FLOATS, bias, column + c).add(FloatVector.fromArray(FLOATS, sums, from + c))
+                            .intoMemorySegment(out, at + (long) c * Float.BYTES, LE);
                 }
             } else {
-                for (int c = 0; c < width; c++) {
-                    long to = at + (long) c * Float.BYTES;
-                    float base = !firstBlock ? out.get(F32, to) : bias != null ? bias[column + c] : 0f;
-                    out.set(F32, to, base + sums[from + c]);
+                for (; c <= width - LANES; c += LANES) {
+                    FloatVector.fromArray(FLOATS, sums, from + c).intoMemorySegment(out, at + (long) c * Float.BYTES, LE);
                 }
+            }
+            for (; c < width; c++) {
+                long to = at + (long) c * Float.BYTES;
+                float base = !firstBlock ? out.get(F32, to) : bias != null ? bias[column + c] : 0f;
+                out.set(F32, to, base + sums[from + c]);
             }
         }
     }

@@ -193,13 +193,16 @@ final class Norms {
             e.intoArray(values, from + i);
             sums = sums.add(e);
         }
+        float sum = VectorMath.sumLanes(sums);
         if (i < count) {
+            // the same vector exp for the last few, so that every value comes from one function
             VectorMask<Float> tail = FLOATS.indexInRange(i, count);
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(FLOATS, values, from + i, tail).sub(max));
-            e.intoArray(values, from + i, tail);
-            sums = sums.add(e, tail);
+            VectorMath.exp(FloatVector.fromArray(FLOATS, values, from + i, tail).sub(max)).intoArray(values, from + i, tail);
+            for (; i < count; i++) {
+                sum += values[from + i];
+            }
         }
-        return VectorMath.sumLanes(sums);
+        return sum;
     }
 
     private static float sum(float[] values, int count) {

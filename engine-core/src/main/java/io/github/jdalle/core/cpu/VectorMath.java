@@ -2,6 +2,7 @@ package io.github.jdalle.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -106,14 +107,16 @@ final class VectorMath {
     }
 
     /**
-     * x·sigmoid(k·x) = x/(1 + e^(−k·x)), with k·x carried in two parts (k itself split into a float and its
-     * remainder) so that e^(−k·x) keeps full precision for large |x|.
+     * x·sigmoid(k·x), as x/(1 + e) for k·x ≥ 0 and x·e/(1 + e) below, with e = e^(−|k·x|) ≤ 1 so that nothing
+     * overflows; k·x is carried in two parts (k itself split into a float and its remainder) so that e keeps
+     * full precision for large |x|.
      */
     static FloatVector timesSigmoid(FloatVector x, float kHigh, float kLow) {
         FloatVector product = x.mul(kHigh);
         FloatVector productError = x.fma(FloatVector.broadcast(FLOATS, kHigh), product.neg()).add(x.mul(kLow));
-        FloatVector decay = exp(product.neg(), productError.neg());
-        return x.div(decay.add(1f));
+        VectorMask<Float> negative = product.compare(VectorOperators.LT, 0f);
+        FloatVector decay = exp(product.neg().blend(product, negative), productError.neg().blend(productError, negative));
+        return x.blend(x.mul(decay), negative).div(decay.add(1f));
     }
 
     /** The sum of the lanes in a fixed order (a butterfly), unlike {@code reduceLanes(ADD)}, whose order may vary. */

@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Widening of F32, F16 and BF16 storage to float, in vector registers. 16-bit weights stay 16-bit in memory;
- * every kernel widens them through here, exactly (each 16-bit value is a float).
+ * Widening of F32, F16 and BF16 storage to float. 16-bit weights stay 16-bit in memory; every kernel widens
+ * them through here, a row at a time into an L1 buffer, exactly (each 16-bit value is a float).
  */
 final class Widening {
     static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
@@ -41,48 +41,33 @@ final class Widening {
         return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    /**
-     * IEEE binary16 lanes to float. Exponent and mantissa shifted into float position and multiplied by
-     * 2^112 rebias normal and subnormal halves exactly (the product is a normal float); infinities and NaNs
-     * get the all-ones exponent back, keeping the NaN payload as {@link Float#float16ToFloat} does.
-     */
-    static FloatVector f16(ShortVector bits) {
-        IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0);
-        IntVector magnitude = wide.and(0x7fff);
-        IntVector rebiased = magnitude.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats()
-                .mul(0x1p112f).reinterpretAsInts();
-        IntVector special = rebiased.lanewise(VectorOperators.OR, 0x7f800000,
-                magnitude.compare(VectorOperators.GE, 0x7c00));
-        IntVector sign = wide.lanewise(VectorOperators.LSHL, 16).and(0x80000000);
-        return special.or(sign).reinterpretAsFloats();
-    }
-
     /** {@code count} elements of {@code type} starting at element {@code index} of {@code source}, widened into {@code destination}. */
     static void toFloats(MemorySegment source, DType type, long index, float[] destination, int destinationIndex,
                          int count) {
         switch (type) {
             case F32 -> MemorySegment.copy(source, F32, index * 4, destination, destinationIndex, count);
-            case BF16 -> {
-                int i = 0;
-                for (; i <= count - LANES; i += LANES) {
-                    bf16(ShortVector.fromMemorySegment(SHORTS, source, (index + i) * 2, LE))
-                            .intoArray(destination, destinationIndex + i);
-                }
-                for (; i < count; i++) {
-                    destination[destinationIndex + i] = HalfFloats.bf16ToFloat(source.getAtIndex(I16, index + i));
-                }
-            }
-            case F16 -> {
-                int i = 0;
-                for (; i <= count - LANES; i += LANES) {
-                    f16(ShortVector.fromMemorySegment(SHORTS, source, (index + i) * 2, LE))
-                            .intoArray(destination, destinationIndex + i);
-                }
-                for (; i < count; i++) {
-                    destination[destinationIndex + i] = HalfFloats.f16ToFloat(source.getAtIndex(I16, index + i));
-                }
-            }
+            case BF16 -> bf16ToFloats(source, index, destination, destinationIndex, count);
+            case F16 -> f16ToFloats(source, index, destination, destinationIndex, count);
             case I32 -> throw new JdalleException("expected a floating-point tensor, got I32");
+        }
+    }
+
+    private static void bf16ToFloats(MemorySegment source, long index, float[] destination, int destinationIndex,
+                                     int count) {
+        int i = 0;
+        for (; i <= count - LANES; i += LANES) {
+            bf16(ShortVector.fromMemorySegment(SHORTS, source, (index + i) * 2, LE)).intoArray(destination, destinationIndex + i);
+        }
+        for (; i < count; i++) {
+            destination[destinationIndex + i] = HalfFloats.bf16ToFloat(source.getAtIndex(I16, index + i));
+        }
+    }
+
+    /** A plain loop: the JIT vectorises {@link Float#float16ToFloat} into the F16C conversion, faster than {@link #f16}. */
+    private static void f16ToFloats(MemorySegment source, long index, float[] destination, int destinationIndex,
+                                    int count) {
+        for (int i = 0; i < count; i++) {
+            destination[destinationIndex + i] = Float.float16ToFloat(source.getAtIndex(I16, index + i));
         }
     }
 

@@ -1,0 +1,90 @@
+package io.github.jdalle.core.cpu;
+
+import io.github.jdalle.core.Activation;
+import io.github.jdalle.core.AttentionSpec;
+import io.github.jdalle.core.Backend;
+import io.github.jdalle.core.ConvSpec;
+import io.github.jdalle.core.DType;
+import io.github.jdalle.core.Tensor;
+import io.github.jdalle.core.testing.RandomTensors;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+/**
+ * Results are bit-identical whatever the thread count (work is split over outputs, never over a sum), and a
+ * GEMM row does not depend on the other rows of the batch.
+ */
+class ThreadCountTest {
+    private final SplittableRandom random = new SplittableRandom(3);
+
+    @Test
+    void everyOpGivesTheSameBitsOnOneTwoAndThreeThreads() {
+        Tensor x = RandomTensors.uniform(random, DType.F32, 1f, 100, 300);
+        Tensor skinny = RandomTensors.uniform(random, DType.F32, 1f, 3, 300);
+        Tensor weight = RandomTensors.uniform(random, DType.BF16, 1f, 300, 2730);
+        Tensor bias = RandomTensors.uniform(random, DType.F32, 1f, 2730);
+        Tensor image = RandomTensors.uniform(random, DType.F32, 1f, 1, 19, 23, 64);
+        Tensor kernel = RandomTensors.uniform(random, DType.F16, 1f, 3, 3, 64, 40);
+        Tensor q = RandomTensors.uniform(random, DType.F32, 1f, 2, 33, 128);
+        Tensor k = RandomTensors.uniform(random, DType.F32, 1f, 2, 40, 128);
+        Tensor logits = RandomTensors.uniform(random, DType.F32, 10f, 5, 16385);
+        Tensor scale = RandomTensors.uniform(random, DType.F32, 1f, 64);
+
+        List<Function<Backend, float[]>> ops = new ArrayList<>();
+        ops.add(cpu -> run(cpu, 100, 2730, out -> cpu.matmul(x, weight, bias, out)));
+        ops.add(cpu -> run(cpu, 3, 2730, out -> cpu.matmul(skinny, weight, null, out)));
+        ops.add(cpu -> run(cpu, new int[] {1, 19, 23, 40}, out -> cpu.conv2d(image, kernel, null, ConvSpec.same(3), out)));
+        ops.add(cpu -> run(cpu, new int[] {1, 9, 11, 40}, out -> cpu.conv2d(image, kernel, null, ConvSpec.downsample(), out)));
+        ops.add(cpu -> run(cpu, new int[] {2, 33, 128}, out -> cpu.attention(q, k, k,
+                new AttentionSpec(4, 0.125f, 40, true, null), out)));
+        ops.add(cpu -> run(cpu, new int[] {1, 19, 23, 64}, out -> cpu.groupNorm(image, 32, scale, scale, 1e-6f, out)));
+        ops.add(cpu -> run(cpu, 100, 300, out -> cpu.layerNorm(x, null, null, 1e-5f, out)));
+        ops.add(cpu -> run(cpu, 5, 16385, out -> cpu.softmax(logits, out)));
+        ops.add(cpu -> run(cpu, 5, 16385, out -> cpu.activate(Activation.GELU, logits, out)));
+
+        List<float[]> single = new ArrayList<>();
+        try (CpuBackend cpu = new CpuBackend(1)) {
+            for (Function<Backend, float[]> op : ops) {
+                single.add(op.apply(cpu));
+            }
+        }
+        for (int threads : new int[] {2, 3}) {
+            try (CpuBackend cpu = new CpuBackend(threads)) {
+                for (int i = 0; i < ops.size(); i++) {
+                    assertArrayEquals(single.get(i), ops.get(i).apply(cpu), "op " + i + " on " + threads + " threads");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aGemmRowIsTheSameAloneAndInABatch() {
+        Tensor weight = RandomTensors.uniform(random, DType.F32, 1f, 700, 90);
+        Tensor batch = RandomTensors.uniform(random, DType.F32, 1f, 77, 700);
+        try (CpuBackend cpu = new CpuBackend(2)) {
+            float[] all = run(cpu, 77, 90, out -> cpu.matmul(batch, weight, null, out));
+            for (int row : new int[] {0, 5, 40, 76}) {
+                float[] alone = run(cpu, 1, 90, out -> cpu.matmul(batch.narrow(row, 1), weight, null, out));
+                float[] inBatch = java.util.Arrays.copyOfRange(all, row * 90, row * 90 + 90);
+                assertArrayEquals(inBatch, alone, "row " + row);
+            }
+        }
+    }
+
+    private static float[] run(Backend cpu, int rows, int columns, java.util.function.Consumer<Tensor> op) {
+        return run(cpu, new int[] {rows, columns}, op);
+    }
+
+    private static float[] run(Backend cpu, int[] shape, java.util.function.Consumer<Tensor> op) {
+        Tensor out = RandomTensors.zeros(shape);
+        op.accept(out);
+        return out.toFloatArray();
+    }
+}
