@@ -11,15 +11,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.stream.LongStream;
 
 /**
  * A {@link WeightSource} of random tensors with the given paths and shapes, for benchmarks and tests that need
  * weights of a real model's size but not its values (a 256×256 VQGAN decode, a DalleBart step). Each tensor is
- * drawn on first use from a stream seeded by (seed, path), so values do not depend on the order of lookups:
- * kernels and tables (rank ≥ 2) N(0, 1/fanIn) with fanIn the product of all dimensions but the last, which
- * keeps activations at unit scale; vectors named {@code …scale} 1 ± 0.1; other vectors N(0, 0.02²).
+ * drawn on first use from streams seeded by (seed, path, chunk), so values depend neither on the order of lookups
+ * nor on the core count: kernels and tables (rank ≥ 2) N(0, 1/fanIn) with fanIn the product of all dimensions but
+ * the last, which keeps activations at unit scale; vectors named {@code …scale} 1 ± 0.1; other vectors N(0, 0.02²).
  */
 public final class RandomWeights implements WeightSource {
+    /** Values drawn from one random stream; the chunks of a tensor are drawn in parallel. */
+    private static final long CHUNK = 1 << 16;
+
     private final Map<String, int[]> shapes;
     private final String config;
     private final long seed;
@@ -84,16 +88,20 @@ public final class RandomWeights implements WeightSource {
     }
 
     private Tensor draw(String path, int[] shape) {
-        var random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ path.hashCode());
         Tensor tensor = Tensor.allocate(arena, dtype, shape);
         long count = tensor.elementCount();
         long fanIn = shape.length == 0 ? 1 : count / shape[shape.length - 1];   // 0-d: a scalar such as CLIP's logit_scale
         boolean vectorScale = shape.length == 1 && path.endsWith("scale");
         double deviation = shape.length >= 2 ? 1 / Math.sqrt(fanIn) : 0.02;
-        for (long i = 0; i < count; i++) {
-            double value = vectorScale ? 1 + random.nextDouble(-0.1, 0.1) : deviation * random.nextGaussian();
-            tensor.setFloat(i, (float) value);
-        }
+        long pathSeed = seed * 0x9E3779B97F4A7C15L ^ path.hashCode();
+        // chunks in parallel (DALL·E Mega is 2.6 G values), each from its own stream: same values on any core count
+        LongStream.range(0, (count + CHUNK - 1) / CHUNK).parallel().forEach(chunk -> {
+            var random = new SplittableRandom(pathSeed ^ chunk * 0xBF58476D1CE4E5B9L);
+            for (long i = chunk * CHUNK, end = Math.min(count, i + CHUNK); i < end; i++) {
+                double value = vectorScale ? 1 + random.nextDouble(-0.1, 0.1) : deviation * random.nextGaussian();
+                tensor.setFloat(i, (float) value);
+            }
+        });
         return tensor;
     }
 }
