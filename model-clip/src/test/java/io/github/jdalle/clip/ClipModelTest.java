@@ -8,12 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.jdalle.convert.FlaxMsgpack;
 import io.github.jdalle.core.Backend;
-import io.github.jdalle.core.Backends;
 import io.github.jdalle.core.JdalleException;
 import io.github.jdalle.core.RgbImage;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.testing.Golden;
 import io.github.jdalle.core.testing.Npy;
+import io.github.jdalle.core.testing.TestBackends;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,8 +28,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The golden CLIP checkpoint against OpenAI's {@code clip/model.py} outputs ({@code golden/clip/batch}). */
+@ExtendWith(TestBackends.class)
 class ClipModelTest {
     private static final double ATOL = 1e-4;
     private static final double RTOL = 1e-4;
@@ -41,7 +43,7 @@ class ClipModelTest {
     @BeforeAll
     static void load() {
         source = FlaxMsgpack.open(Golden.file("clip/model"));
-        backend = Backends.cpu(2);
+        backend = TestBackends.create(2);
         model = ClipModel.load(source, backend);
     }
 

@@ -2,16 +2,17 @@ package io.github.jdalle.dallebart;
 
 import io.github.jdalle.convert.FlaxMsgpack;
 import io.github.jdalle.core.Backend;
-import io.github.jdalle.core.Backends;
 import io.github.jdalle.core.DType;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.WeightSource;
 import io.github.jdalle.core.Workspace;
 import io.github.jdalle.core.sampling.SamplingSettings;
 import io.github.jdalle.core.testing.Golden;
+import io.github.jdalle.core.testing.TestBackends;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * ({@code testdata/golden/dallebart}, tolerances from its manifest): encoder states, teacher-forced logits
  * through the cached decoder, and greedy super-conditioned generation.
  */
+@ExtendWith(TestBackends.class)
 class DalleBartGoldenTest {
     /** manifest.json tolerances.encoder_states and tf_logits (and greedy_step_logits): atol = rtol = 1e-4. */
     private static final double ATOL = 1e-4;
@@ -42,7 +44,7 @@ class DalleBartGoldenTest {
     @BeforeAll
     static void load() {
         source = FlaxMsgpack.open(Golden.file("dallebart/model"));
-        backend = Backends.cpu();
+        backend = TestBackends.create();
         model = DalleBart.load(source, backend);
     }
 

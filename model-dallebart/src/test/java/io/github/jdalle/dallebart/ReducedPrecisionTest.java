@@ -2,15 +2,16 @@ package io.github.jdalle.dallebart;
 
 import io.github.jdalle.convert.FlaxMsgpack;
 import io.github.jdalle.core.Backend;
-import io.github.jdalle.core.Backends;
 import io.github.jdalle.core.DType;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.WeightSource;
 import io.github.jdalle.core.Workspace;
 import io.github.jdalle.core.sampling.SamplingSettings;
 import io.github.jdalle.core.testing.Golden;
+import io.github.jdalle.core.testing.TestBackends;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * themselves). Greedy guided tokens are not compared: guidance multiplies the error by ~20 and the random
  * checkpoint's top-2 gaps go down to 0.002, so BF16 legitimately picks other tokens after a few steps.
  */
+@ExtendWith(TestBackends.class)
 class ReducedPrecisionTest {
     private static final double ERROR_PER_UNIT_ROUNDOFF = 32;
 
@@ -40,7 +42,7 @@ class ReducedPrecisionTest {
     @BeforeAll
     static void open() {
         f32 = FlaxMsgpack.open(Golden.file("dallebart/model"));
-        backend = Backends.cpu();
+        backend = TestBackends.create();
     }
 
     @AfterAll

@@ -1,16 +1,17 @@
 package io.github.jdalle.vqgan;
 
 import io.github.jdalle.core.Backend;
-import io.github.jdalle.core.Backends;
 import io.github.jdalle.core.DType;
 import io.github.jdalle.core.JdalleException;
 import io.github.jdalle.core.RgbImage;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.WeightSource;
 import io.github.jdalle.core.testing.Npy;
+import io.github.jdalle.core.testing.TestBackends;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The decoder against the golden decode cases (taming-transformers' Decoder on the golden checkpoint). */
+@ExtendWith(TestBackends.class)
 class VqganDecoderTest {
     private static Backend backend;
     private static WeightSource checkpoint;
@@ -36,7 +38,7 @@ class VqganDecoderTest {
 
     @BeforeAll
     static void load() {
-        backend = Backends.cpu();
+        backend = TestBackends.create();
         checkpoint = GoldenVqgan.checkpoint();
         decoder = VqganDecoder.load(checkpoint, backend);
     }

@@ -1,13 +1,14 @@
 package io.github.jdalle.vqgan;
 
 import io.github.jdalle.core.Backend;
-import io.github.jdalle.core.Backends;
 import io.github.jdalle.core.JdalleException;
 import io.github.jdalle.core.RgbImage;
 import io.github.jdalle.core.WeightSource;
+import io.github.jdalle.core.testing.TestBackends;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The encoder and quantizer against the golden encode cases, and the decode → encode → decode chain. */
+@ExtendWith(TestBackends.class)
 class VqganEncoderTest {
     /**
      * A position may pick another code only where the two nearest codes are this close in squared distance:
@@ -34,7 +36,7 @@ class VqganEncoderTest {
 
     @BeforeAll
     static void load() {
-        backend = Backends.cpu();
+        backend = TestBackends.create();
         checkpoint = GoldenVqgan.checkpoint();
         encoder = VqganEncoder.load(checkpoint, backend);
         decoder = VqganDecoder.load(checkpoint, backend);

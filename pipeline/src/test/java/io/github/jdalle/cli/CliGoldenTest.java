@@ -4,6 +4,7 @@ import io.github.jdalle.GoldenModels;
 import io.github.jdalle.core.RgbImage;
 import io.github.jdalle.core.testing.Golden;
 import io.github.jdalle.core.testing.Npy;
+import io.github.jdalle.core.testing.TestBackends;
 import io.github.jdalle.vqgan.Images;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The research commands end to end through the real CLI, against the golden reference outputs. */
+/**
+ * The research commands end to end through the real CLI, against the golden reference outputs; the commands that
+ * run a model do so on the {@link TestBackends} backend.
+ */
 class CliGoldenTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -34,7 +38,7 @@ class CliGoldenTest {
         JsonNode cases = JSON.readTree(Golden.file("dallebart/manifest.json").toFile()).get("cases");
         List<String> names = new ArrayList<>();
         List<String> args = new ArrayList<>(List.of("tokens", "--model", GoldenModels.dallebart().toString(),
-                "-n", "1", "--top-k", "1", "--cond-scale", "10", "--seed", "0"));
+                "--backend", TestBackends.name(), "-n", "1", "--top-k", "1", "--cond-scale", "10", "--seed", "0"));
         for (JsonNode c : cases) {
             names.add(c.get("name").asString());
             args.add(c.get("inputs").get("prompt").asString());
@@ -87,7 +91,7 @@ class CliGoldenTest {
         Path tokenFile = dir.resolve("tokens.txt");
         Files.writeString(tokenFile, "# golden decode cases\n" + String.join("\n", lines) + "\n");
         CliRun run = CliRun.of("decode", "--vqgan", GoldenModels.vqgan().toString(), "--tokens", tokenFile.toString(),
-                "-o", dir.resolve("picture.png").toString(), "--threads", "1");
+                "-o", dir.resolve("picture.png").toString(), "--backend", TestBackends.name(), "--threads", "1");
         assertEquals(0, run.exit(), run.describe());
         assertEquals(4, run.lines().size(), run.describe());
 
@@ -126,7 +130,8 @@ class CliGoldenTest {
     @Test
     void encodeGivesTheGoldenTokens(@TempDir Path dir) {
         List<String> cases = List.of("gradient", "shapes");
-        List<String> args = new ArrayList<>(List.of("encode", "--vqgan", GoldenModels.vqgan().toString(), "--threads", "1"));
+        List<String> args = new ArrayList<>(List.of("encode", "--vqgan", GoldenModels.vqgan().toString(),
+                "--backend", TestBackends.name(), "--threads", "1"));
         for (String name : cases) {
             Path file = dir.resolve(name + ".png");
             Images.writePng(new RgbImage(32, 32, Golden.npy("vqgan/encode/" + name + "/image_uint8.npy").bytes()), Map.of(), file);
@@ -157,7 +162,8 @@ class CliGoldenTest {
         float[] logitsPerImage = Golden.npy("clip/batch/logits_per_image.npy").floats();
         int texts = manifest.get("texts").size();
         for (int t : new int[] {0, 3}) {
-            List<String> args = new ArrayList<>(List.of("score", "--clip", GoldenModels.clip().toString(), "--text",
+            List<String> args = new ArrayList<>(List.of("score", "--clip", GoldenModels.clip().toString(),
+                    "--backend", TestBackends.name(), "--text",
                     manifest.get("texts").get(t).get("text").asString()));
             args.addAll(files);
             CliRun run = CliRun.of(args.toArray(String[]::new));
