@@ -6,6 +6,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The sizes and ids of a DalleBart checkpoint, as its {@code config.json} gives them. Keys that a file leaves
@@ -123,6 +125,89 @@ public record DalleBartConfig(int dModel, int encoderLayers, int decoderLayers, 
     /** Rows of the image embedding and outputs of lm_head: the codes plus the start token. */
     public int decoderVocabSize() {
         return imageVocabSize + 1;
+    }
+
+    /**
+     * Every parameter of a checkpoint of this size (spec {@code dallebart.md} §2.2, scanned layout: the layers'
+     * leaves carry a leading layer axis) by Flax path, with its shape. Used to build random weights of the
+     * released sizes for timings.
+     */
+    public SortedMap<String, int[]> parameterShapes() {
+        SortedMap<String, int[]> shapes = new TreeMap<>();
+        shapes.put("lm_head/kernel", new int[] {dModel, decoderVocabSize()});
+
+        String encoder = "model/encoder/";
+        embedding(shapes, encoder, encoderVocabSize, maxTextLength);
+        String encoderLayer = encoder + "layers/FlaxBartEncoderLayers/";
+        attention(shapes, encoderLayer, "FlaxBartAttention_0", "LayerNorm_0", "LayerNorm_1", encoderLayers);
+        glu(shapes, encoderLayer, encoderLayers, encoderFfnDim);
+        shapes.put(encoder + "final_ln/bias", new int[] {dModel});
+
+        String decoder = "model/decoder/";
+        embedding(shapes, decoder, decoderVocabSize(), imageLength);
+        String decoderLayer = decoder + "layers/FlaxBartDecoderLayers/";
+        attention(shapes, decoderLayer, "FlaxBartAttention_0", "LayerNorm_0", "LayerNorm_1", decoderLayers);
+        attention(shapes, decoderLayer, "FlaxBartAttention_1", "LayerNorm_2", "LayerNorm_3", decoderLayers);
+        glu(shapes, decoderLayer, decoderLayers, decoderFfnDim);
+        shapes.put(decoder + "final_ln/bias", new int[] {dModel});
+        return shapes;
+    }
+
+    /** The {@code config.json} keys that {@link #fromJson} reads, with this config's values. */
+    public String toJson() {
+        return "{\"d_model\": " + dModel
+                + ", \"encoder_layers\": " + encoderLayers
+                + ", \"decoder_layers\": " + decoderLayers
+                + ", \"encoder_attention_heads\": " + encoderHeads
+                + ", \"decoder_attention_heads\": " + decoderHeads
+                + ", \"encoder_ffn_dim\": " + encoderFfnDim
+                + ", \"decoder_ffn_dim\": " + decoderFfnDim
+                + ", \"encoder_vocab_size\": " + encoderVocabSize
+                + ", \"image_vocab_size\": " + imageVocabSize
+                + ", \"max_text_length\": " + maxTextLength
+                + ", \"image_length\": " + imageLength
+                + ", \"decoder_start_token_id\": " + decoderStartTokenId
+                + ", \"normalize_text\": " + normalizeText + "}";
+    }
+
+    /**
+     * Weights one decoder step reads: per layer the self-attention's four projections, the cross-attention's
+     * query and output projections (its keys and values are projected once per generation) and the GLU's three
+     * kernels, then lm_head; the step's embedding rows are negligible. Their bytes bound a step from below on a
+     * machine whose memory bandwidth is the limit.
+     */
+    public long stepWeightCount() {
+        long width = dModel;
+        return decoderLayers * (6 * width * width + 3 * width * decoderFfnDim) + width * decoderVocabSize();
+    }
+
+    /** Token and position tables and the norm after their sum. */
+    private void embedding(Map<String, int[]> shapes, String prefix, int vocab, int positions) {
+        shapes.put(prefix + "embed_tokens/embedding", new int[] {vocab, dModel});
+        shapes.put(prefix + "embed_positions/embedding", new int[] {positions, dModel});
+        shapes.put(prefix + "layernorm_embedding/scale", new int[] {dModel});
+        shapes.put(prefix + "layernorm_embedding/bias", new int[] {dModel});
+    }
+
+    /** An attention block of every layer: bias-only pre-norm, four projections, NormFormer post-norm. */
+    private void attention(Map<String, int[]> shapes, String layers, String block, String inputNorm,
+                           String outputNorm, int layerCount) {
+        shapes.put(layers + inputNorm + "/bias", new int[] {layerCount, dModel});
+        for (String projection : new String[] {"q_proj", "k_proj", "v_proj", "out_proj"}) {
+            shapes.put(layers + block + "/" + projection + "/kernel", new int[] {layerCount, dModel, dModel});
+        }
+        shapes.put(layers + outputNorm + "/scale", new int[] {layerCount, dModel});
+        shapes.put(layers + outputNorm + "/bias", new int[] {layerCount, dModel});
+    }
+
+    /** The GLU block of every layer: bias-only norms before and in the middle, gate, linear and down kernels. */
+    private void glu(Map<String, int[]> shapes, String layers, int layerCount, int hidden) {
+        String glu = layers + "GLU_0/";
+        shapes.put(glu + "LayerNorm_0/bias", new int[] {layerCount, dModel});
+        shapes.put(glu + "Dense_0/kernel", new int[] {layerCount, dModel, hidden});
+        shapes.put(glu + "Dense_1/kernel", new int[] {layerCount, dModel, hidden});
+        shapes.put(glu + "LayerNorm_1/bias", new int[] {layerCount, hidden});
+        shapes.put(glu + "Dense_2/kernel", new int[] {layerCount, hidden, dModel});
     }
 
     private static boolean matches(JsonNode value, Object supported) {

@@ -1,11 +1,18 @@
 package io.github.jdalle.dallebart;
 
+import io.github.jdalle.convert.FlaxMsgpack;
 import io.github.jdalle.core.JdalleException;
+import io.github.jdalle.core.Tensor;
+import io.github.jdalle.core.WeightSource;
 import io.github.jdalle.core.testing.Golden;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,6 +42,46 @@ class DalleBartConfigTest {
     }
 
     @Test
+    void parameterShapesAreThoseOfTheGoldenCheckpoint() throws IOException {
+        DalleBartConfig config = DalleBartConfig.fromJson(Files.readString(Golden.file("dallebart/model/config.json")),
+                "golden");
+        Map<String, List<Integer>> expected = new TreeMap<>();
+        try (WeightSource checkpoint = FlaxMsgpack.open(Golden.file("dallebart/model"))) {
+            for (String path : checkpoint.paths()) {
+                expected.put(path, Arrays.stream(checkpoint.tensor(path).shape()).boxed().toList());
+            }
+        }
+        Map<String, List<Integer>> shapes = new TreeMap<>();
+        config.parameterShapes().forEach((path, shape) -> shapes.put(path, Arrays.stream(shape).boxed().toList()));
+        assertEquals(expected, shapes);
+    }
+
+    @Test
+    void releasedParameterCounts() {
+        // spec §2.3
+        assertEquals(437_833_712L, parameters(DalleBartConfig.mini1()));
+        assertEquals(2_587_521_024L, parameters(DalleBartConfig.mega1()));
+    }
+
+    @Test
+    void toJsonReadsBackAsTheSameConfig() {
+        for (DalleBartConfig config : new DalleBartConfig[] {DalleBartConfig.mini1(), DalleBartConfig.mega1()}) {
+            assertEquals(config, DalleBartConfig.fromJson(config.toJson(), "test"));
+        }
+    }
+
+    @Test
+    void aStepReadsTheDecoderLayersButNotTheCrossAttentionKeysAndValues() {
+        DalleBartConfig mega = DalleBartConfig.mega1();
+        long crossKeysAndValues = 2L * mega.decoderLayers() * mega.dModel() * mega.dModel();
+        long decoderLayers = mega.parameterShapes().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("model/decoder/layers/") && e.getKey().endsWith("kernel"))
+                .mapToLong(e -> Tensor.elementCount(e.getValue())).sum();
+        long lmHead = Tensor.elementCount(mega.parameterShapes().get("lm_head/kernel"));
+        assertEquals(decoderLayers - crossKeysAndValues + lmHead, mega.stepWeightCount());
+    }
+
+    @Test
     void absentKeysTakeUpstreamDefaults() {
         DalleBartConfig config = DalleBartConfig.fromJson("{\"encoder_ffn_dim\": 2730, \"decoder_ffn_dim\": 2730,"
                 + " \"normalize_text\": true}", "test");
@@ -59,5 +106,9 @@ class DalleBartConfigTest {
                 .contains("decoder_start_token_id 20000"));
         assertTrue(assertThrows(JdalleException.class, () -> DalleBartConfig.fromJson("[1", "x")).getMessage()
                 .contains("x: config.json is not valid JSON"));
+    }
+
+    private static long parameters(DalleBartConfig config) {
+        return config.parameterShapes().values().stream().mapToLong(Tensor::elementCount).sum();
     }
 }

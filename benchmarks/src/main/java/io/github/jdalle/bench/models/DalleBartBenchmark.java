@@ -118,7 +118,7 @@ public class DalleBartBenchmark extends BenchmarkBase {
 
         void load(DalleBartConfig config, DType dtype) {
             backend = Backends.cpu(threadCount(threads));
-            source = DalleBartCheckpoint.random(config, dtype, 1);
+            source = RandomWeights.of(config.parameterShapes(), config.toJson(), 1, dtype);
             model = DalleBart.load(source, backend);
             workspace = backend.workspace();
             int length = config.maxTextLength();
@@ -233,8 +233,7 @@ public class DalleBartBenchmark extends BenchmarkBase {
         DalleBartConfig c = method.equals("megaDecoderStep") ? DalleBartConfig.mega1() : DalleBartConfig.mini1();
         double rows = 2.0 * Integer.parseInt(params.get("images"));
         double width = c.dModel();
-        double stepWeights = c.decoderLayers() * (6 * width * width + 3 * width * c.decoderFfnDim())
-                + width * c.decoderVocabSize();
+        double stepWeights = c.stepWeightCount();
         double keys = (c.imageLength() + 1) / 2.0 + c.maxTextLength();
         double cacheBytes = c.decoderLayers() * rows * keys * width * 2 * 4;
         return new Work((method.equals("megaDecoderStep") ? "DalleBart mega-1" : "DalleBart mini-1")
