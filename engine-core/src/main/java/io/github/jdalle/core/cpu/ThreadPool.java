@@ -3,6 +3,7 @@ package io.github.jdalle.core.cpu;
 import io.github.jdalle.core.JdalleException;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -22,8 +23,11 @@ public final class ThreadPool implements AutoCloseable {
         void run(int start, int end);
     }
 
-    /** About 20 µs of work: below this, waking another thread costs more than it saves. */
-    private static final long MIN_TASK_COST = 40_000;
+    /**
+     * About 50 µs of vectorised work (in multiply-adds or element operations): below this, waking another
+     * thread costs more than it saves, all the more on a busy machine.
+     */
+    private static final long MIN_TASK_COST = 500_000;
     /** Spin iterations (about 20 µs) before a waiting thread parks. */
     private static final int SPINS = 20_000;
 
@@ -74,13 +78,11 @@ public final class ThreadPool implements AutoCloseable {
                 throw new JdalleException("the CPU backend is closed");
             }
             Job job = new Job(body, n, chunk, chunks);
-            int helpers = Math.min(workers.length, chunks - 1);
-            job.pending.set(helpers);
-            for (int i = 0; i < helpers; i++) {
+            for (int i = 0, helpers = Math.min(workers.length, chunks - 1); i < helpers; i++) {
                 workers[i].post(job);
             }
             job.work();
-            job.awaitHelpers();
+            job.awaitChunks();
             if (job.failure != null) {
                 if (job.failure instanceof RuntimeException runtime) {
                     throw runtime;
@@ -108,14 +110,18 @@ public final class ThreadPool implements AutoCloseable {
         }
     }
 
-    /** One parallel loop: chunks are claimed from a shared counter by the caller and the helpers. */
+    /**
+     * One parallel loop: chunks are claimed from a shared counter by the caller and whichever helpers wake in
+     * time. The caller waits for the chunks, not for the helpers, so a helper that is slow to wake costs
+     * nothing: it finds no chunk left and goes back to waiting.
+     */
     private static final class Job {
         final RangeBody body;
         final int n;
         final int chunk;
         final int chunks;
         final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger pending = new AtomicInteger();
+        final AtomicInteger completed = new AtomicInteger();
         final Thread caller = Thread.currentThread();
         volatile Throwable failure;
 
@@ -127,25 +133,24 @@ public final class ThreadPool implements AutoCloseable {
         }
 
         void work() {
-            try {
-                for (int c; (c = next.getAndIncrement()) < chunks; ) {
-                    int start = c * chunk;
-                    body.run(start, Math.min(n, start + chunk));
+            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                // after a failure the remaining chunks are only counted off
+                if (failure == null) {
+                    try {
+                        int start = c * chunk;
+                        body.run(start, Math.min(n, start + chunk));
+                    } catch (Throwable t) {
+                        failure = t;
+                    }
                 }
-            } catch (Throwable t) {
-                failure = t;
-                next.set(chunks);
+                if (completed.incrementAndGet() == chunks) {
+                    LockSupport.unpark(caller);
+                }
             }
         }
 
-        void helperDone() {
-            if (pending.decrementAndGet() == 0) {
-                LockSupport.unpark(caller);
-            }
-        }
-
-        void awaitHelpers() {
-            for (int spin = 0; pending.get() > 0; spin++) {
+        void awaitChunks() {
+            for (int spin = 0; completed.get() < chunks; spin++) {
                 if (spin < SPINS) {
                     Thread.onSpinWait();
                 } else {
@@ -156,36 +161,36 @@ public final class ThreadPool implements AutoCloseable {
     }
 
     private final class Worker extends Thread {
-        private volatile Job job;
+        private final AtomicReference<Job> mailbox = new AtomicReference<>();
 
         Worker(String name) {
             super(name);
             setDaemon(true);
         }
 
-        void post(Job next) {
-            job = next;
+        void post(Job job) {
+            mailbox.set(job);
             LockSupport.unpark(this);
         }
 
         @Override
         public void run() {
             while (!closed) {
-                Job current = job;
-                for (int spin = 0; current == null && !closed; spin++) {
+                Job job = mailbox.get();
+                for (int spin = 0; job == null && !closed; spin++) {
                     if (spin < SPINS) {
                         Thread.onSpinWait();
                     } else {
                         LockSupport.park(this);
                     }
-                    current = job;
+                    job = mailbox.get();
                 }
-                if (current == null) {
+                if (job == null) {
                     return;
                 }
-                job = null;
-                current.work();
-                current.helperDone();
+                // only clears the job taken: a newer one posted meanwhile stays for the next round
+                mailbox.compareAndSet(job, null);
+                job.work();
             }
         }
     }
