@@ -17,7 +17,7 @@ class WeightFileCommandsTest {
     @Test
     void convertInfoAndVerify(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("vqgan-f16.jdw");
-        CliRun convert = CliRun.of("convert", Golden.file("vqgan/model").toString(), file.toString(), "--dtype", "f16");
+        CliRun convert = CliRun.of("convert", Golden.file("vqgan/model").toString(), "-o", file.toString(), "--dtype", "f16");
         assertEquals(0, convert.exit(), convert.describe());
         assertTrue(convert.out().startsWith(file + ": VQGAN, 155 tensors"), convert.describe());
 
