@@ -18,8 +18,9 @@ import static io.github.jdalle.core.cpu.Widening.LE;
  * accumulated in F32. The output is cut into tiles that the pool's threads take one at a time; a tile walks
  * K in blocks of {@link #KC}: it widens the block of W into packed strips of {@link #NR} columns (kept in L2),
  * copies {@link #MR} rows of A at a time (kept in L1), and runs a register-tiled micro-kernel over every
- * strip. Few rows (a decoder step) make one tile of rows, many narrow column tiles, so the weight streams
- * from memory exactly once, split over the threads.
+ * strip. Up to 32 rows (a decoder step for several images) make one tile of rows and many narrow column
+ * tiles, so the weight streams from memory once, split over the threads; one to three rows go to
+ * {@link Gemv}, which skips the packing.
  *
  * <p>Every output element is the same chain of fused multiply-adds over each K block, added to the
  * previous blocks in order, whatever the tiling, the row count or the thread count: results are

@@ -1,7 +1,10 @@
 package io.github.jdalle.core.cpu;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 /**
- * Per-thread scratch arrays for the kernels, grown on demand and then reused by every later call on the
+ * Per-thread scratch arrays (and off-heap buffers) for the kernels, grown on demand and then reused by every later call on the
  * same thread, so that steady-state inference allocates nothing. Each slot belongs to one purpose; a kernel
  * never holds two arrays of the same slot.
  */
@@ -16,6 +19,8 @@ final class Scratch {
         GEMM_TILE,
         /** One weight row widened to floats while packing. */
         GEMM_ROW,
+        /** One row of F16 values widened on the way to off-heap memory. */
+        WIDENED_ROW,
         /** A per-call scale (layer or group norm), shared read-only with the workers. */
         SCALE,
         /** A per-call bias, or the row that {@code add} broadcasts, shared read-only with the workers. */
@@ -35,6 +40,7 @@ final class Scratch {
     private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
 
     private final float[][] arrays = new float[Slot.values().length][];
+    private final MemorySegment[] segments = new MemorySegment[Slot.values().length];
 
     private Scratch() {
     }
@@ -49,5 +55,19 @@ final class Scratch {
             arrays[slot.ordinal()] = array;
         }
         return array;
+    }
+
+    /**
+     * This thread's off-heap buffer for {@code slot}, at least {@code bytes} long and 64-byte aligned, for
+     * kernels that read it with the same code as a mapped weight file. Freed with the thread.
+     */
+    static MemorySegment segment(Slot slot, long bytes) {
+        MemorySegment[] segments = LOCAL.get().segments;
+        MemorySegment segment = segments[slot.ordinal()];
+        if (segment == null || segment.byteSize() < bytes) {
+            segment = Arena.ofAuto().allocate(Math.max(bytes, segment == null ? 0 : segment.byteSize() * 3 / 2), 64);
+            segments[slot.ordinal()] = segment;
+        }
+        return segment;
     }
 }

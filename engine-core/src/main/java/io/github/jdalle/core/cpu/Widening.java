@@ -52,6 +52,31 @@ final class Widening {
         }
     }
 
+    /** As {@link #toFloats(MemorySegment, DType, long, float[], int, int)} into off-heap memory at byte {@code offset}. */
+    static void toFloats(MemorySegment source, DType type, long index, MemorySegment destination, long offset,
+                         int count) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(source, index * 4, destination, offset, (long) count * 4);
+            case BF16 -> {
+                int i = 0;
+                for (; i <= count - LANES; i += LANES) {
+                    bf16(ShortVector.fromMemorySegment(SHORTS, source, (index + i) * 2, LE))
+                            .intoMemorySegment(destination, offset + (long) i * 4, LE);
+                }
+                for (; i < count; i++) {
+                    destination.set(F32, offset + (long) i * 4, HalfFloats.bf16ToFloat(source.getAtIndex(I16, index + i)));
+                }
+            }
+            case F16 -> {
+                // through an array: the JIT vectorises the conversion loop only with an array destination
+                float[] row = Scratch.floats(Scratch.Slot.WIDENED_ROW, count);
+                f16ToFloats(source, index, row, 0, count);
+                MemorySegment.copy(row, 0, destination, F32, offset, count);
+            }
+            case I32 -> throw new JdalleException("expected a floating-point tensor, got I32");
+        }
+    }
+
     private static void bf16ToFloats(MemorySegment source, long index, float[] destination, int destinationIndex,
                                      int count) {
         int i = 0;
