@@ -6,6 +6,7 @@
 #              JavaCPP CUDA natives cut down to the two JNI libraries the backend loads and without the
 #              pipeline's demo checkpoints (gpu-check.sh takes them from testdata/golden)
 #   test-lib/  the modules' compiled tests as jars and the JUnit console launcher (golden tests, timing mains)
+#   classes.txt, backend-tests.txt  the bundle's jdalle classes, and the test classes gpu-check.sh runs on CUDA
 #   native/    libcudart.so.13 from the local CUDA toolkit (the driver's libcuda.so.1 is on the GPU machine)
 #   kernels/   the kernel cache filled by nvcc for $JDALLE_GPU_ARCHS (default "sm_90 sm_80"), so the GPU
 #              machine needs no NVRTC
@@ -63,6 +64,18 @@ for module in engine-core ${PROJECTS//,/ }; do
 done
 mvn -B -q -N dependency:copy -Dartifact="$JUNIT_CONSOLE" -DoutputDirectory="$BUNDLE/test-lib"
 
+# what gpu-check.sh looks up without unzip (a bare machine may lack it): every jdalle class of the jars, and the
+# test classes that take their backend from TestBackends, which it runs with -Djdalle.test.backend=cuda
+for jar in "$BUNDLE"/lib/*.jar "$BUNDLE"/test-lib/*-tests.jar; do
+    jar tf "$jar"
+done | grep '^io/github/jdalle/.*\.class$' | sed 's|\.class$||; s|/|.|g' | sort > "$BUNDLE/classes.txt"
+for module in engine-core ${PROJECTS//,/ }; do
+    if [ -d "$module/target/test-classes" ]; then
+        (cd "$module/target/test-classes" && grep -rlF --include='*Test.class' io/github/jdalle/core/testing/TestBackends . || true)
+    fi
+done | sed 's|^\./||; s|\.class$||; s|/|.|g' | sort > "$BUNDLE/backend-tests.txt"
+echo "gpu-prepare: $(wc -l < "$BUNDLE/backend-tests.txt") test classes run on CUDA:" $(cat "$BUNDLE/backend-tests.txt")
+
 # ---- CUDA runtime library and the kernel cache -----------------------------------------------------------
 CUDART=$(ls /usr/local/cuda*/lib64/libcudart.so.13* 2>/dev/null | head -1 || true)
 [ -n "$CUDART" ] || { echo "gpu-prepare: libcudart.so.13 not found under /usr/local/cuda*/lib64" >&2; exit 1; }
@@ -76,8 +89,9 @@ MODULES=$(jdeps --ignore-missing-deps --multi-release 25 --print-module-deps \
 if ! [[ "$MODULES" =~ ^[a-z0-9.,]+$ ]]; then
     MODULES=java.base,java.desktop,java.logging,java.management,java.net.http
 fi
-# Jackson needs java.sql only for optional SQL types; the Vector API is an incubator module jdeps may miss
-MODULES=$(echo "$MODULES,jdk.incubator.vector,jdk.unsupported" | tr ',' '\n' | grep -v '^java\.sql' | sort -u | paste -sd,)
+# Jackson needs java.sql only for optional SQL types, but the JUnit console needs java.logging, which java.sql
+# brought in; the Vector API is an incubator module jdeps may miss
+MODULES=$(echo "$MODULES,java.logging,jdk.incubator.vector,jdk.unsupported" | tr ',' '\n' | grep -v '^java\.sql' | sort -u | paste -sd,)
 echo "gpu-prepare: jlink --add-modules $MODULES"
 # uncompressed modules: gzip over the whole bundle packs them smaller than jlink's per-entry zip
 jlink --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages --compress=zip-0 \
