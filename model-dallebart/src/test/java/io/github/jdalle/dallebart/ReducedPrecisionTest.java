@@ -9,6 +9,7 @@ import io.github.jdalle.core.Workspace;
 import io.github.jdalle.core.sampling.SamplingSettings;
 import io.github.jdalle.core.testing.Golden;
 import io.github.jdalle.core.testing.TestBackends;
+import io.github.jdalle.core.testing.TransformedWeights;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -57,7 +58,7 @@ class ReducedPrecisionTest {
         String dir = "dallebart/cases/" + name + "/";
         int[] decoderInputs = Golden.npy(dir + "decoder_input_ids.npy").ints();
         float[] expected = Golden.npy(dir + "tf_logits.npy").floats();
-        try (WeightSource narrowed = new NarrowedWeights(f32, dtype)) {
+        try (WeightSource narrowed = TransformedWeights.narrowed(f32, dtype)) {
             DalleBart model = DalleBart.load(narrowed, backend);
             assertEquals(dtype, narrowed.tensor("lm_head/kernel").dtype());
             float[] actual = new float[expected.length];

@@ -4,10 +4,10 @@ import io.github.jdalle.core.Backend;
 import io.github.jdalle.core.DType;
 import io.github.jdalle.core.JdalleException;
 import io.github.jdalle.core.RgbImage;
-import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.WeightSource;
 import io.github.jdalle.core.testing.Npy;
 import io.github.jdalle.core.testing.TestBackends;
+import io.github.jdalle.core.testing.TransformedWeights;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,7 +16,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
-import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -75,8 +74,7 @@ class VqganDecoderTest {
         // only by what the weight rounding does, far less than the 0..1 range, and nothing overflows.
         int[] grid = GoldenVqgan.npy("decode", "random", "tokens.npy").ints();
         float[] golden = GoldenVqgan.npy("decode", "random", "image_float.npy").floats();
-        try (Arena arena = Arena.ofShared()) {
-            WeightSource bf16 = new TransformedSource(checkpoint, (path, t) -> converted(arena, t, DType.BF16));
+        try (WeightSource bf16 = TransformedWeights.narrowed(checkpoint, DType.BF16)) {
             assertClose(golden, VqganDecoder.load(bf16, backend).decodeToFloats(grid, 16, 16), 0.05, 0.05,
                     "BF16 weights against the F32 reference");
         }
@@ -87,11 +85,12 @@ class VqganDecoderTest {
         // vqgan-jax before 11b53a48 stored GroupNorm scale/bias as (1, 1, 1, C).
         int[] grid = GoldenVqgan.npy("decode", "blocks", "tokens.npy").ints();
         JsonNode tolerance = GoldenVqgan.fileEntry("blocks", "image_float.npy").get("tolerance");
-        WeightSource reshaped = new TransformedSource(checkpoint, (path, t) ->
-                path.contains("norm") && t.rank() == 1 ? t.reshape(1, 1, 1, t.dim(0)) : t);
-        assertClose(GoldenVqgan.npy("decode", "blocks", "image_float.npy").floats(),
-                VqganDecoder.load(reshaped, backend).decodeToFloats(grid, 16, 16),
-                tolerance.get("atol").asDouble(), tolerance.get("rtol").asDouble(), "(1, 1, 1, C) GroupNorm vectors");
+        try (WeightSource reshaped = new TransformedWeights(checkpoint, "with (1, 1, 1, C) norms", (path, t) ->
+                path.contains("norm") && t.rank() == 1 ? t.reshape(1, 1, 1, t.dim(0)) : t)) {
+            assertClose(GoldenVqgan.npy("decode", "blocks", "image_float.npy").floats(),
+                    VqganDecoder.load(reshaped, backend).decodeToFloats(grid, 16, 16),
+                    tolerance.get("atol").asDouble(), tolerance.get("rtol").asDouble(), "(1, 1, 1, C) GroupNorm vectors");
+        }
     }
 
     @Test
@@ -142,13 +141,5 @@ class VqganDecoderTest {
         } finally {
             pool.shutdown();
         }
-    }
-
-    private static Tensor converted(Arena arena, Tensor source, DType dtype) {
-        Tensor copy = Tensor.allocate(arena, dtype, source.shape());
-        for (long i = 0; i < source.elementCount(); i++) {
-            copy.setFloat(i, source.getFloat(i));
-        }
-        return copy;
     }
 }
