@@ -1,9 +1,7 @@
 package io.github.jdalle.clip;
 
+import io.github.jdalle.core.ConfigJson;
 import io.github.jdalle.core.JdalleException;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 
 /**
  * The sizes of a CLIP checkpoint, read from its Hugging Face {@code config.json}. Keys the file leaves out
@@ -77,39 +75,34 @@ public record ClipConfig(Text text, Vision vision, int projectionDim) {
 
     /** Parses a Hugging Face CLIP {@code config.json}; {@code source} names the file in error messages. */
     public static ClipConfig parse(String json, String source) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(json);
-        } catch (JacksonException e) {
-            throw new JdalleException(source + ": config.json is not valid JSON: " + e.getOriginalMessage());
-        }
+        ConfigJson root = ConfigJson.parse(json, source);
+        ConfigJson text = root.object("text_config");
+        ConfigJson vision = root.object("vision_config");
+        text.requireSupported("hidden_act", "quick_gelu", "openai/clip-vit-base-patch32");
+        vision.requireSupported("hidden_act", "quick_gelu", "openai/clip-vit-base-patch32");
         ClipConfig defaults = vitBasePatch32();
-        JsonNode text = root.path("text_config");
-        JsonNode vision = root.path("vision_config");
-        requireQuickGelu(text, source + " text_config");
-        requireQuickGelu(vision, source + " vision_config");
         Text t = defaults.text();
         Vision v = defaults.vision();
         return new ClipConfig(
                 new Text(
-                        intField(text, "vocab_size", t.vocabSize(), source),
-                        intField(text, "hidden_size", t.hiddenSize(), source),
-                        intField(text, "num_hidden_layers", t.layers(), source),
-                        intField(text, "num_attention_heads", t.heads(), source),
-                        intField(text, "intermediate_size", t.intermediateSize(), source),
-                        intField(text, "max_position_embeddings", t.maxPositions(), source),
-                        (float) doubleField(text, "layer_norm_eps", t.layerNormEps(), source),
+                        text.integer("vocab_size", t.vocabSize()),
+                        text.integer("hidden_size", t.hiddenSize()),
+                        text.integer("num_hidden_layers", t.layers()),
+                        text.integer("num_attention_heads", t.heads()),
+                        text.integer("intermediate_size", t.intermediateSize()),
+                        text.integer("max_position_embeddings", t.maxPositions()),
+                        (float) text.number("layer_norm_eps", t.layerNormEps()),
                         // transformers' current default; the hub file sets the legacy 2 explicitly.
-                        intField(text, "eos_token_id", 49407, source)),
+                        text.integer("eos_token_id", 49407)),
                 new Vision(
-                        intField(vision, "image_size", v.imageSize(), source),
-                        intField(vision, "patch_size", v.patchSize(), source),
-                        intField(vision, "hidden_size", v.hiddenSize(), source),
-                        intField(vision, "num_hidden_layers", v.layers(), source),
-                        intField(vision, "num_attention_heads", v.heads(), source),
-                        intField(vision, "intermediate_size", v.intermediateSize(), source),
-                        (float) doubleField(vision, "layer_norm_eps", v.layerNormEps(), source)),
-                intField(root, "projection_dim", defaults.projectionDim(), source));
+                        vision.integer("image_size", v.imageSize()),
+                        vision.integer("patch_size", v.patchSize()),
+                        vision.integer("hidden_size", v.hiddenSize()),
+                        vision.integer("num_hidden_layers", v.layers()),
+                        vision.integer("num_attention_heads", v.heads()),
+                        vision.integer("intermediate_size", v.intermediateSize()),
+                        (float) vision.number("layer_norm_eps", v.layerNormEps())),
+                root.integer("projection_dim", defaults.projectionDim()));
     }
 
     private static void checkHeads(String tower, int hiddenSize, int heads) {
@@ -117,34 +110,5 @@ public record ClipConfig(Text text, Vision vision, int projectionDim) {
             throw new JdalleException("CLIP " + tower + " hidden_size " + hiddenSize + " is not divisible by "
                     + heads + " attention heads");
         }
-    }
-
-    private static void requireQuickGelu(JsonNode tower, String where) {
-        String activation = tower.path("hidden_act").asString("quick_gelu");
-        if (!activation.equals("quick_gelu")) {
-            throw new JdalleException(where + ": hidden_act '" + activation + "' is not supported (only quick_gelu)");
-        }
-    }
-
-    private static int intField(JsonNode node, String name, int fallback, String source) {
-        JsonNode value = node.path(name);
-        if (value.isMissingNode()) {
-            return fallback;
-        }
-        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-            throw new JdalleException(source + ": " + name + " must be an integer, got " + value);
-        }
-        return value.asInt();
-    }
-
-    private static double doubleField(JsonNode node, String name, double fallback, String source) {
-        JsonNode value = node.path(name);
-        if (value.isMissingNode()) {
-            return fallback;
-        }
-        if (!value.isNumber()) {
-            throw new JdalleException(source + ": " + name + " must be a number, got " + value);
-        }
-        return value.asDouble();
     }
 }

@@ -1,9 +1,7 @@
 package io.github.jdalle.dallebart;
 
+import io.github.jdalle.core.ConfigJson;
 import io.github.jdalle.core.JdalleException;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.util.Map;
 import java.util.SortedMap;
@@ -89,37 +87,23 @@ public record DalleBartConfig(int dModel, int encoderLayers, int decoderLayers, 
 
     /** Parses a checkpoint's {@code config.json}; {@code origin} names the file in error messages. */
     public static DalleBartConfig fromJson(String json, String origin) {
-        JsonNode root;
-        try {
-            root = JsonMapper.shared().readTree(json);
-        } catch (JacksonException e) {
-            throw new JdalleException(origin + ": config.json is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new JdalleException(origin + ": config.json is not a JSON object");
-        }
-        SUPPORTED.forEach((key, supported) -> {
-            JsonNode value = root.get(key);
-            if (value != null && !value.isNull() && !matches(value, supported)) {
-                throw new JdalleException(origin + ": config.json: " + key + " = " + value
-                        + " is not supported (only " + supported + ", as in mini-1 and mega-1)");
-            }
-        });
-        int imageVocabSize = integer(root, "image_vocab_size", 16384, origin);
+        ConfigJson config = ConfigJson.parse(json, origin);
+        SUPPORTED.forEach((key, supported) -> config.requireSupported(key, supported, "mini-1 and mega-1"));
+        int imageVocabSize = config.integer("image_vocab_size", 16384);
         return new DalleBartConfig(
-                integer(root, "d_model", 1024, origin),
-                integer(root, "encoder_layers", 12, origin),
-                integer(root, "decoder_layers", 12, origin),
-                integer(root, "encoder_attention_heads", 16, origin),
-                integer(root, "decoder_attention_heads", 16, origin),
-                integer(root, "encoder_ffn_dim", 4096, origin),
-                integer(root, "decoder_ffn_dim", 4096, origin),
-                integer(root, "encoder_vocab_size", 50264, origin),
+                config.integer("d_model", 1024),
+                config.integer("encoder_layers", 12),
+                config.integer("decoder_layers", 12),
+                config.integer("encoder_attention_heads", 16),
+                config.integer("decoder_attention_heads", 16),
+                config.integer("encoder_ffn_dim", 4096),
+                config.integer("decoder_ffn_dim", 4096),
+                config.integer("encoder_vocab_size", 50264),
                 imageVocabSize,
-                integer(root, "max_text_length", 64, origin),
-                integer(root, "image_length", 256, origin),
-                integer(root, "decoder_start_token_id", imageVocabSize, origin),
-                root.path("normalize_text").asBoolean(false));
+                config.integer("max_text_length", 64),
+                config.integer("image_length", 256),
+                config.integer("decoder_start_token_id", imageVocabSize),
+                config.bool("normalize_text", false));
     }
 
     /** Rows of the image embedding and outputs of lm_head: the codes plus the start token. */
@@ -208,26 +192,6 @@ public record DalleBartConfig(int dModel, int encoderLayers, int decoderLayers, 
         shapes.put(glu + "Dense_1/kernel", new int[] {layerCount, dModel, hidden});
         shapes.put(glu + "LayerNorm_1/bias", new int[] {layerCount, hidden});
         shapes.put(glu + "Dense_2/kernel", new int[] {layerCount, hidden, dModel});
-    }
-
-    private static boolean matches(JsonNode value, Object supported) {
-        return switch (supported) {
-            case String s -> value.isString() && value.stringValue().equals(s);
-            case Boolean b -> value.isBoolean() && value.booleanValue() == b;
-            case Integer i -> value.isIntegralNumber() && value.canConvertToInt() && value.intValue() == i;
-            default -> throw new IllegalStateException("unexpected supported value " + supported);
-        };
-    }
-
-    private static int integer(JsonNode root, String key, int fallback, String origin) {
-        JsonNode value = root.get(key);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-            throw new JdalleException(origin + ": config.json: " + key + " = " + value + " is not an integer");
-        }
-        return value.intValue();
     }
 
     private static void requirePositive(String key, int value) {

@@ -1,12 +1,9 @@
 package io.github.jdalle.vqgan;
 
+import io.github.jdalle.core.ConfigJson;
 import io.github.jdalle.core.JdalleException;
 import io.github.jdalle.core.WeightSource;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -87,44 +84,30 @@ public record VqganConfig(int baseChannels, List<Integer> channelMultipliers, in
 
     /** Parses a checkpoint's {@code config.json}; {@code origin} names the file in error messages. */
     public static VqganConfig fromJson(String json, String origin) {
-        JsonNode root;
-        try {
-            root = JsonMapper.shared().readTree(json);
-        } catch (JacksonException e) {
-            throw new JdalleException(origin + ": config.json is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new JdalleException(origin + ": config.json is not a JSON object");
-        }
-        SUPPORTED.forEach((key, supported) -> {
-            JsonNode value = root.get(key);
-            if (value != null && !value.isNull() && !(value.isBoolean() && value.booleanValue() == supported)) {
-                throw new JdalleException(origin + ": config.json: " + key + " = " + value + " is not supported (only "
-                        + supported + ", as in vqgan_imagenet_f16_16384)");
-            }
-        });
-        List<Integer> channelMultipliers = integers(root, "ch_mult", List.of(1, 1, 2, 2, 4), origin);
-        int imageChannels = integer(root, "in_channels", 3, origin);
-        int outChannels = integer(root, "out_ch", 3, origin);
+        ConfigJson config = ConfigJson.parse(json, origin);
+        SUPPORTED.forEach((key, supported) -> config.requireSupported(key, supported, "vqgan_imagenet_f16_16384"));
+        List<Integer> channelMultipliers = config.integers("ch_mult", List.of(1, 1, 2, 2, 4));
+        int imageChannels = config.integer("in_channels", 3);
+        int outChannels = config.integer("out_ch", 3);
         if (outChannels != imageChannels) {
             throw new JdalleException(origin + ": config.json: out_ch " + outChannels + " differs from in_channels "
                     + imageChannels);
         }
-        JsonNode levels = root.get("num_resolutions");
-        if (levels != null && !levels.isNull() && levels.asInt() != channelMultipliers.size()) {
+        int levels = config.integer("num_resolutions", channelMultipliers.size());
+        if (levels != channelMultipliers.size()) {
             throw new JdalleException(origin + ": config.json: num_resolutions " + levels + " differs from the "
                     + channelMultipliers.size() + " entries of ch_mult");
         }
         return new VqganConfig(
-                integer(root, "ch", 128, origin),
+                config.integer("ch", 128),
                 channelMultipliers,
-                integer(root, "num_res_blocks", 2, origin),
-                integers(root, "attn_resolutions", List.of(16), origin),
-                integer(root, "resolution", 256, origin),
+                config.integer("num_res_blocks", 2),
+                config.integers("attn_resolutions", List.of(16)),
+                config.integer("resolution", 256),
                 imageChannels,
-                integer(root, "z_channels", 256, origin),
-                integer(root, "embed_dim", 256, origin),
-                integer(root, "n_embed", 1024, origin));
+                config.integer("z_channels", 256),
+                config.integer("embed_dim", 256),
+                config.integer("n_embed", 1024));
     }
 
     /** Number of resolution levels; the latent grid is {@code 2^(levels-1)} times smaller than the image. */
@@ -296,35 +279,6 @@ public record VqganConfig(int baseChannels, List<Integer> channelMultipliers, in
     private static void conv(Map<String, int[]> shapes, String prefix, int size, int in, int out) {
         shapes.put(prefix + "/kernel", new int[] {size, size, in, out});
         shapes.put(prefix + "/bias", new int[] {out});
-    }
-
-    private static int integer(JsonNode root, String key, int fallback, String origin) {
-        JsonNode value = root.get(key);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-            throw new JdalleException(origin + ": config.json: " + key + " = " + value + " is not an integer");
-        }
-        return value.intValue();
-    }
-
-    private static List<Integer> integers(JsonNode root, String key, List<Integer> fallback, String origin) {
-        JsonNode value = root.get(key);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isArray()) {
-            throw new JdalleException(origin + ": config.json: " + key + " = " + value + " is not a list of integers");
-        }
-        List<Integer> result = new ArrayList<>();
-        for (JsonNode element : value) {
-            if (!element.isIntegralNumber() || !element.canConvertToInt()) {
-                throw new JdalleException(origin + ": config.json: " + key + " = " + value + " is not a list of integers");
-            }
-            result.add(element.intValue());
-        }
-        return result;
     }
 
     private static void requirePositive(String key, int value) {
