@@ -15,10 +15,8 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /** {@code jdalle decode --tokens FILE -o OUT.png}: image tokens to pictures with the VQGAN decoder. */
 @Command(name = "decode", mixinStandardHelpOptions = true, sortOptions = false,
@@ -45,8 +43,7 @@ final class DecodeCommand extends CliCommand {
     @Override
     void run() throws IOException {
         List<TokenFile.Line> pictures = TokenFile.read(tokens);
-        Path file = ModelSelection.choose(cache.cache(), this, ModelSelection.required(ModelKind.VQGAN, vqgan.value))
-                .get(ModelKind.VQGAN);
+        Path file = ModelSelection.single(cache.cache(), this, ModelKind.VQGAN, vqgan.value);
         Path folder = output.toAbsolutePath().getParent();
         Files.createDirectories(folder);
         try (WeightSource source = ModelFiles.open(file, ModelKind.VQGAN); Backend backend = compute.create()) {
@@ -60,8 +57,7 @@ final class DecodeCommand extends CliCommand {
                 }
                 RgbImage picture = decoder.decode(ids, ids.length / width, width);
                 Path target = pictures.size() == 1 ? output : numbered(output, i);
-                Images.writePng(picture, Map.of("Software", "jdalle 0.1.0", "tokens",
-                        Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(" "))), target);
+                Images.writePng(picture, Map.of("Software", "jdalle 0.1.0", "tokens", TokenFile.line(ids)), target);
                 out().println(target);
             }
         }

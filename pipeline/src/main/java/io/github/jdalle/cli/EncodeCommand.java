@@ -11,9 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /** {@code jdalle encode IMAGE...}: pictures to image tokens with the VQGAN encoder. */
 @Command(name = "encode", mixinStandardHelpOptions = true, sortOptions = false,
@@ -32,13 +30,11 @@ final class EncodeCommand extends CliCommand {
 
     @Override
     void run() {
-        Path file = ModelSelection.choose(cache.cache(), this, ModelSelection.required(ModelKind.VQGAN, vqgan.value))
-                .get(ModelKind.VQGAN);
+        Path file = ModelSelection.single(cache.cache(), this, ModelKind.VQGAN, vqgan.value);
         try (WeightSource source = ModelFiles.open(file, ModelKind.VQGAN); Backend backend = compute.create()) {
             VqganEncoder encoder = VqganEncoder.load(source, backend);
             for (Path image : images) {
-                int[] tokens = encoder.encode(Images.read(image));
-                out().println(Arrays.stream(tokens).mapToObj(Integer::toString).collect(Collectors.joining(" ")));
+                out().println(TokenFile.line(encoder.encode(Images.read(image))));
             }
         }
     }

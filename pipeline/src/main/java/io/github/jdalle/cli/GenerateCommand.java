@@ -184,7 +184,7 @@ final class GenerateCommand extends CliCommand {
         text.put("settings", settings(request));
         text.put("models", models.entrySet().stream().map(e -> slotName(e.getKey()) + "="
                 + e.getValue().getFileName()).collect(Collectors.joining(" ")));
-        text.put("tokens", Arrays.stream(picture.tokens()).mapToObj(Integer::toString).collect(Collectors.joining(" ")));
+        text.put("tokens", TokenFile.line(picture.tokens()));
         picture.score().ifPresent(score -> {
             text.put("clip score", Float.toString((float) score));
             text.put("rank", prompt.rank(index) + " of " + prompt.pictures().size());

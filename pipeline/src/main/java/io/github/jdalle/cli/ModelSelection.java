@@ -72,6 +72,11 @@ final class ModelSelection {
         return chosen;
     }
 
+    /** The file of a command's only model, which it needs: {@link #choose} with one required slot. */
+    static Path single(ModelCache cache, CliCommand command, ModelKind kind, String flag) {
+        return choose(cache, command, required(kind, flag)).get(kind);
+    }
+
     private static Path downloaded(ModelCache cache, HubModel model) {
         if (!cache.has(model)) {
             throw new JdalleException("model '" + model.id() + "' is not downloaded yet (no " + cache.weightFile(model)

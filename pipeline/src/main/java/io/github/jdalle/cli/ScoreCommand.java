@@ -36,8 +36,7 @@ final class ScoreCommand extends CliCommand {
 
     @Override
     void run() {
-        Path file = ModelSelection.choose(cache.cache(), this, ModelSelection.required(ModelKind.CLIP, clip.value))
-                .get(ModelKind.CLIP);
+        Path file = ModelSelection.single(cache.cache(), this, ModelKind.CLIP, clip.value);
         List<RgbImage> pictures = images.stream().map(Images::read).toList();
         try (WeightSource source = ModelFiles.open(file, ModelKind.CLIP); Backend backend = compute.create()) {
             Ranking ranking = ClipModel.load(source, backend).rank(text, pictures);

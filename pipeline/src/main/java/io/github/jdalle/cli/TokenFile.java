@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * A text file of image tokens as {@code jdalle tokens} prints them: one picture per line, whitespace-separated
@@ -45,6 +46,11 @@ final class TokenFile {
         } catch (IOException e) {
             throw new JdalleException(file + ": cannot read: " + e.getMessage(), e);
         }
+    }
+
+    /** One picture's ids as a line of such a file (space-separated), as {@code jdalle tokens} prints them. */
+    static String line(int[] tokens) {
+        return Arrays.stream(tokens).mapToObj(Integer::toString).collect(Collectors.joining(" "));
     }
 
     private static int[] parse(Path file, int number, String line) {

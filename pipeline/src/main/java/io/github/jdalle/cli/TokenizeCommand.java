@@ -15,9 +15,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.Arrays;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * {@code jdalle tokenize --model FILE PROMPT...}: the text path on its own. For a DalleBart model, per prompt
@@ -42,8 +41,7 @@ final class TokenizeCommand extends CliCommand {
 
     @Override
     void run() {
-        var file = ModelSelection.choose(cache.cache(), this, ModelSelection.required(ModelKind.DALLE_BART, model.value))
-                .get(ModelKind.DALLE_BART);
+        Path file = ModelSelection.single(cache.cache(), this, ModelKind.DALLE_BART, model.value);
         try (WeightSource source = ModelFiles.open(file)) {
             switch (ModelFiles.kind(source)) {
                 case DALLE_BART -> printDalleBart(source);
@@ -63,18 +61,14 @@ final class TokenizeCommand extends CliCommand {
             // the <person> stream of prompt p, as the generator draws it
             String text = normalize ? normalizer.normalize(prompts.get(p), RandomStream.forImage(seed, -1L - p)) : prompts.get(p);
             out().println(text);
-            out().println(join(tokenizer.encode(text).ids()));
+            out().println(TokenFile.line(tokenizer.encode(text).ids()));
         }
     }
 
     private void printClip(WeightSource source) {
         ClipTokens tokens = ClipTokenizer.fromAssets(source).encode(prompts);
         for (int row = 0; row < tokens.count(); row++) {
-            out().println(join(tokens.ids(row)));
+            out().println(TokenFile.line(tokens.ids(row)));
         }
-    }
-
-    private static String join(int[] ids) {
-        return Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(" "));
     }
 }

@@ -10,10 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 /** {@code jdalle tokens PROMPT...}: only the image tokens, one line per picture; no VQGAN needed. */
 @Command(name = "tokens", mixinStandardHelpOptions = true, sortOptions = false,
@@ -36,9 +33,8 @@ final class TokensCommand extends CliCommand {
     @Override
     void run() {
         GenerationRequest request = sampling.request(prompts, this);
-        Map<ModelKind, Path> models = ModelSelection.choose(cache.cache(), this,
-                ModelSelection.required(ModelKind.DALLE_BART, model.value));
-        try (DalleMini dalle = compute.builder().dallebart(models.get(ModelKind.DALLE_BART)).build()) {
+        Path file = ModelSelection.single(cache.cache(), this, ModelKind.DALLE_BART, model.value);
+        try (DalleMini dalle = compute.builder().dallebart(file).build()) {
             ProgressBar bar = new ProgressBar(err(), true);
             int[][] tokens = dalle.tokens(request, new GenerationListener() {
                 @Override
@@ -48,7 +44,7 @@ final class TokensCommand extends CliCommand {
             }, new CancellationToken());
             bar.done();
             for (int[] picture : tokens) {
-                out().println(Arrays.stream(picture).mapToObj(Integer::toString).collect(Collectors.joining(" ")));
+                out().println(TokenFile.line(picture));
             }
         }
     }
