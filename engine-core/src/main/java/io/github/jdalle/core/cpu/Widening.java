@@ -31,6 +31,8 @@ final class Widening {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    /** F16 elements widened per step when several rows are read side by side (512 bytes of each row). */
+    private static final int F16_PIECE = 256;
 
     private Widening() {
     }
@@ -52,28 +54,53 @@ final class Widening {
         }
     }
 
-    /** As {@link #toFloats(MemorySegment, DType, long, float[], int, int)} into off-heap memory at byte {@code offset}. */
-    static void toFloats(MemorySegment source, DType type, long index, MemorySegment destination, long offset,
-                         int count) {
+    /**
+     * {@code rows} rows of {@code count} elements, row r starting at element {@code index + r·rowStride} of
+     * {@code source}, widened into off-heap memory at byte {@code offset + r·destinationStride}. The rows are
+     * read side by side rather than one after the other, so that several streams from memory are in flight.
+     */
+    static void rowsToFloats(MemorySegment source, DType type, long index, long rowStride, int rows,
+                             MemorySegment destination, long offset, long destinationStride, int count) {
         switch (type) {
-            case F32 -> MemorySegment.copy(source, index * 4, destination, offset, (long) count * 4);
-            case BF16 -> {
-                int i = 0;
-                for (; i <= count - LANES; i += LANES) {
-                    bf16(ShortVector.fromMemorySegment(SHORTS, source, (index + i) * 2, LE))
-                            .intoMemorySegment(destination, offset + (long) i * 4, LE);
-                }
-                for (; i < count; i++) {
-                    destination.set(F32, offset + (long) i * 4, HalfFloats.bf16ToFloat(source.getAtIndex(I16, index + i)));
+            case F32 -> {
+                for (int r = 0; r < rows; r++) {
+                    MemorySegment.copy(source, (index + r * rowStride) * 4, destination, offset + r * destinationStride,
+                            (long) count * 4);
                 }
             }
-            case F16 -> {
-                // through an array: the JIT vectorises the conversion loop only with an array destination
-                float[] row = Scratch.floats(Scratch.Slot.WIDENED_ROW, count);
-                f16ToFloats(source, index, row, 0, count);
-                MemorySegment.copy(row, 0, destination, F32, offset, count);
-            }
+            case BF16 -> bf16RowsToFloats(source, index, rowStride, rows, destination, offset, destinationStride, count);
+            case F16 -> f16RowsToFloats(source, index, rowStride, rows, destination, offset, destinationStride, count);
             case I32 -> throw new JdalleException("expected a floating-point tensor, got I32");
+        }
+    }
+
+    private static void bf16RowsToFloats(MemorySegment source, long index, long rowStride, int rows,
+                                         MemorySegment destination, long offset, long destinationStride, int count) {
+        int i = 0;
+        for (; i <= count - LANES; i += LANES) {
+            for (int r = 0; r < rows; r++) {
+                bf16(ShortVector.fromMemorySegment(SHORTS, source, (index + r * rowStride + i) * 2, LE))
+                        .intoMemorySegment(destination, offset + r * destinationStride + (long) i * 4, LE);
+            }
+        }
+        for (; i < count; i++) {
+            for (int r = 0; r < rows; r++) {
+                destination.set(F32, offset + r * destinationStride + (long) i * 4,
+                        HalfFloats.bf16ToFloat(source.getAtIndex(I16, index + r * rowStride + i)));
+            }
+        }
+    }
+
+    /** Piece by piece of each row in turn, through an array: the JIT vectorises the F16 loop only into an array. */
+    private static void f16RowsToFloats(MemorySegment source, long index, long rowStride, int rows,
+                                        MemorySegment destination, long offset, long destinationStride, int count) {
+        float[] piece = Scratch.floats(Scratch.Slot.WIDENED_ROW, F16_PIECE);
+        for (int i = 0; i < count; i += F16_PIECE) {
+            int length = Math.min(F16_PIECE, count - i);
+            for (int r = 0; r < rows; r++) {
+                f16ToFloats(source, index + r * rowStride + i, piece, 0, length);
+                MemorySegment.copy(piece, 0, destination, F32, offset + r * destinationStride + (long) i * 4, length);
+            }
         }
     }
 

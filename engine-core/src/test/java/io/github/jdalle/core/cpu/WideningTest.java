@@ -56,6 +56,27 @@ class WideningTest {
     }
 
     @Test
+    void rowsSideBySideWidenLikeSingleRows() {
+        MemorySegment patterns = patterns();
+        for (DType type : new DType[] {DType.F16, DType.BF16}) {
+            for (int count : new int[] {1, 7, 90, 300}) {
+                int rows = 3;
+                long rowStride = 1000;
+                MemorySegment out = Arena.ofAuto().allocate(4L * rows * count, 64);
+                Widening.rowsToFloats(patterns, type, 11, rowStride, rows, out, 0, 4L * count, count);
+                for (int r = 0; r < rows; r++) {
+                    float[] expected = new float[count];
+                    Widening.toFloats(patterns, type, 11 + r * rowStride, expected, 0, count);
+                    for (int i = 0; i < count; i++) {
+                        assertSameFloat(expected[i], out.getAtIndex(ValueLayout.JAVA_FLOAT, (long) r * count + i),
+                                type + " row " + r + " element " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void narrowingRoundTripsEveryPattern() {
         for (int bits = 0; bits < PATTERNS; bits++) {
             short pattern = (short) bits;
