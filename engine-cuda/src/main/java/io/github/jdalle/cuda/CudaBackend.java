@@ -6,6 +6,7 @@ import io.github.jdalle.core.Backend;
 import io.github.jdalle.core.ConvSpec;
 import io.github.jdalle.core.DType;
 import io.github.jdalle.core.JdalleException;
+import io.github.jdalle.core.ShapeChecks;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.Workspace;
 import io.github.jdalle.core.sampling.RandomStream;
@@ -138,18 +139,10 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void matmul(Tensor x, Tensor weight, Tensor bias, Tensor out) {
         begin();
+        ShapeChecks.matmul(x, weight, bias, out);
         int k = x.columns();
         int m = x.rows();
-        if (weight.rank() != 2 || weight.dim(0) != k) {
-            throw new JdalleException("matmul: x " + x + " does not fit weight " + weight);
-        }
         int n = weight.dim(1);
-        if (out.columns() != n || out.rows() != m) {
-            throw new JdalleException("matmul: out " + out + " is not (" + m + ", " + n + ")");
-        }
-        if (bias != null && bias.elementCount() != n) {
-            throw new JdalleException("matmul: bias " + bias + " does not have " + n + " elements");
-        }
         requireF32("matmul", "x", x);
         requireF32("matmul", "out", out);
         DType weightType = requireFloat("matmul", "weight", weight);
@@ -263,7 +256,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void layerNorm(Tensor x, Tensor scale, Tensor bias, float eps, Tensor out) {
         begin();
-        requireSameCount("layerNorm", x, out);
+        ShapeChecks.sameCount("layerNorm", x, out);
         requireF32("layerNorm", "x", x);
         requireF32("layerNorm", "out", out);
         int width = x.columns();
@@ -281,7 +274,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void groupNorm(Tensor x, int groups, Tensor scale, Tensor bias, float eps, Tensor out) {
         begin();
-        requireSameCount("groupNorm", x, out);
+        ShapeChecks.sameCount("groupNorm", x, out);
         requireF32("groupNorm", "x", x);
         requireF32("groupNorm", "out", out);
         int channels = x.dim(-1);
@@ -322,7 +315,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void activate(Activation function, Tensor x, Tensor out) {
         begin();
-        requireSameCount("activate", x, out);
+        ShapeChecks.sameCount("activate", x, out);
         elementwise("activate", switch (function) {
             case GELU -> Elementwise.GELU;
             case QUICK_GELU -> Elementwise.QUICK_GELU;
@@ -333,26 +326,22 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void add(Tensor a, Tensor b, Tensor out) {
         begin();
-        requireSameCount("add", a, out);
-        long bCount = b.elementCount();
-        if (bCount != a.elementCount() && bCount != a.columns()) {
-            throw new JdalleException("add: " + b + " is neither the shape of " + a + " nor one of its rows");
-        }
+        ShapeChecks.add(a, b, out);
         elementwise("add", Elementwise.ADD, a, b, 0f, out);
     }
 
     @Override
     public synchronized void mul(Tensor a, Tensor b, Tensor out) {
         begin();
-        requireSameCount("mul", a, b);
-        requireSameCount("mul", a, out);
+        ShapeChecks.sameCount("mul", a, b);
+        ShapeChecks.sameCount("mul", a, out);
         elementwise("mul", Elementwise.MUL, a, b, 0f, out);
     }
 
     @Override
     public synchronized void scale(Tensor x, float factor, Tensor out) {
         begin();
-        requireSameCount("scale", x, out);
+        ShapeChecks.sameCount("scale", x, out);
         elementwise("scale", Elementwise.SCALE, x, null, factor, out);
     }
 
@@ -376,7 +365,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void softmax(Tensor x, Tensor out) {
         begin();
-        requireSameCount("softmax", x, out);
+        ShapeChecks.sameCount("softmax", x, out);
         requireF32("softmax", "x", x);
         requireF32("softmax", "out", out);
         if (x.elementCount() == 0) {
@@ -434,10 +423,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void upsampleNearest2x(Tensor x, Tensor out) {
         begin();
-        if (x.rank() != 4 || !Arrays.equals(out.shape(), new int[] {x.dim(0), 2 * x.dim(1), 2 * x.dim(2), x.dim(3)})
-                || out.dtype() != x.dtype()) {
-            throw new JdalleException("upsampleNearest2x: " + x + " does not give " + out);
-        }
+        ShapeChecks.upsampleNearest2x(x, out);
         if (out.elementCount() == 0) {
             return;
         }
@@ -650,12 +636,6 @@ public final class CudaBackend implements Backend {
     private static void requireSameLayout(String op, Tensor a, Tensor b) {
         if (a.dtype() != b.dtype() || a.elementCount() != b.elementCount()) {
             throw new JdalleException(op + ": " + a + " does not fit " + b);
-        }
-    }
-
-    private static void requireSameCount(String op, Tensor a, Tensor b) {
-        if (a.elementCount() != b.elementCount()) {
-            throw new JdalleException(op + ": " + a + " and " + b + " differ in size");
         }
     }
 

@@ -1,0 +1,53 @@
+package io.github.jdalle.core;
+
+import java.util.Arrays;
+
+/**
+ * The shape rules of {@link Backend} ops that do not depend on where the data lives, so that every backend
+ * rejects a misfit with the same message naming the op and the tensors. Dtype and memory checks stay with
+ * each backend.
+ */
+public final class ShapeChecks {
+    private ShapeChecks() {
+    }
+
+    /** {@link Backend#matmul}: x (…, K) times weight (K, N) into out (…, N), bias of N elements or null. */
+    public static void matmul(Tensor x, Tensor weight, Tensor bias, Tensor out) {
+        int k = x.columns();
+        int m = x.rows();
+        if (weight.rank() != 2 || weight.dim(0) != k) {
+            throw new JdalleException("matmul: x " + x + " does not fit weight " + weight);
+        }
+        int n = weight.dim(1);
+        if (out.columns() != n || out.rows() != m) {
+            throw new JdalleException("matmul: out " + out + " is not (" + m + ", " + n + ")");
+        }
+        if (bias != null && bias.elementCount() != n) {
+            throw new JdalleException("matmul: bias " + bias + " does not have " + n + " elements");
+        }
+    }
+
+    /** {@link Backend#add}: b is either of a's size or one row of a, which is broadcast; out is of a's size. */
+    public static void add(Tensor a, Tensor b, Tensor out) {
+        sameCount("add", a, out);
+        long bCount = b.elementCount();
+        if (bCount != a.elementCount() && bCount != a.columns()) {
+            throw new JdalleException("add: " + b + " is neither the shape of " + a + " nor one of its rows");
+        }
+    }
+
+    /** {@link Backend#upsampleNearest2x}: x (B, H, W, C) into out (B, 2H, 2W, C) of the same dtype. */
+    public static void upsampleNearest2x(Tensor x, Tensor out) {
+        if (x.rank() != 4 || x.dtype() != out.dtype() || !Arrays.equals(out.shape(),
+                new int[] {x.dim(0), 2 * x.dim(1), 2 * x.dim(2), x.dim(3)})) {
+            throw new JdalleException("upsampleNearest2x: " + x + " does not give " + out);
+        }
+    }
+
+    /** Element-wise ops: {@code a} and {@code b} hold as many elements. */
+    public static void sameCount(String op, Tensor a, Tensor b) {
+        if (a.elementCount() != b.elementCount()) {
+            throw new JdalleException(op + ": " + a + " and " + b + " differ in size");
+        }
+    }
+}
