@@ -89,10 +89,12 @@ public final class Roofline {
      */
     public record Row(Measurement measurement, Work work, double ofFmaPeak, double ofMemory, double overOpenBlas,
                       double overPlainJava) {
+        /** FLOP/s of the measured operation; NaN when its work is not known. */
         public double flopsPerSecond() {
             return work == null ? Double.NaN : work.flops() / measurement.seconds();
         }
 
+        /** Bytes moved per second by the measured operation; NaN when its work is not known. */
         public double bytesPerSecond() {
             return work == null ? Double.NaN : work.bytes() / measurement.seconds();
         }

@@ -104,14 +104,17 @@ public final class ClipModel {
         return new ClipModel(config, Weights.of(source, backend), tokenizer);
     }
 
+    /** The sizes this model was built with. */
     public ClipConfig config() {
         return config;
     }
 
+    /** The tokenizer that {@link #rank} and the text tower use. */
     public ClipTokenizer tokenizer() {
         return tokenizer;
     }
 
+    /** The resize, crop and normalization that turn a picture into the vision tower's input. */
     public ClipImageProcessor imageProcessor() {
         return imageProcessor;
     }

@@ -69,6 +69,7 @@ public final class Main implements Runnable {
         return result.matchedOption("--verbose") != null || result.subcommands().stream().anyMatch(Main::verbose);
     }
 
+    /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
         System.exit(execute(args));
     }

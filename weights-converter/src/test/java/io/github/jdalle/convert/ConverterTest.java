@@ -2,7 +2,6 @@ package io.github.jdalle.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.jdalle.convert.MsgpackWriter.ChunkedArray;
 import io.github.jdalle.convert.MsgpackWriter.TestArray;

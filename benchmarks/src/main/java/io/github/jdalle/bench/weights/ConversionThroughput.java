@@ -37,6 +37,7 @@ public final class ConversionThroughput {
     private ConversionThroughput() {
     }
 
+    /** Runs the measurement; {@code args[0]}, if given, is the folder for the temporary files. */
     public static void main(String[] args) throws IOException {
         Path parent = args.length > 0 ? Path.of(args[0]) : Path.of(System.getProperty("java.io.tmpdir"));
         Path work = Files.createTempDirectory(parent, "jdalle-conversion-bench");
