@@ -145,7 +145,7 @@ public final class DalleMini implements AutoCloseable {
     }
 
     private TokenRun sample(GenerationRequest request, GenerationListener listener, CancellationToken cancellation) {
-        io.github.jdalle.dallebart.GenerationRequest tokenRequest = generator
+        io.github.jdalle.dallebart.SamplingRequest tokenRequest = generator
                 .request(request.prompts(), request.imagesPerPrompt(), request.seed())
                 .withFirstImage(request.firstImage())
                 .withConditionScale(request.conditionScale())

@@ -80,10 +80,10 @@ public final class DalleBartGenerator {
      * top-k 50, temperature 1). Prompt p's {@code <person>} words are drawn from the stream of
      * (seed, −1 − p), which no image uses.
      */
-    public GenerationRequest request(List<String> prompts, int imagesPerPrompt, long seed) {
+    public SamplingRequest request(List<String> prompts, int imagesPerPrompt, long seed) {
         List<PromptTokens> tokens = IntStream.range(0, prompts.size())
                 .mapToObj(p -> tokenize(prompts.get(p), RandomStream.forImage(seed, -1L - p))).toList();
-        return new GenerationRequest(tokens, imagesPerPrompt, seed, GenerationRequest.DEFAULT_CONDITION_SCALE,
+        return new SamplingRequest(tokens, imagesPerPrompt, seed, SamplingRequest.DEFAULT_CONDITION_SCALE,
                 SamplingSettings.DEFAULT);
     }
 
@@ -93,7 +93,7 @@ public final class DalleBartGenerator {
     }
 
     /** Generates without progress reports or cancellation. */
-    public GenerationResult generate(GenerationRequest request) {
+    public GenerationResult generate(SamplingRequest request) {
         return generate(request, GenerationListener.NONE, new CancellationToken());
     }
 
@@ -103,7 +103,7 @@ public final class DalleBartGenerator {
      * @throws GenerationCancelledException when {@code cancellation} is set before a step; it carries the tokens so far
      * @throws JdalleException              when a prompt does not fit the model (length, ids, mask)
      */
-    public GenerationResult generate(GenerationRequest request, GenerationListener listener,
+    public GenerationResult generate(SamplingRequest request, GenerationListener listener,
                                      CancellationToken cancellation) {
         DalleBartConfig config = model.config();
         for (int prompt = 0; prompt < request.prompts().size(); prompt++) {

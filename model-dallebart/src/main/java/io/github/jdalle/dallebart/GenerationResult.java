@@ -1,7 +1,7 @@
 package io.github.jdalle.dallebart;
 
 /**
- * The image tokens of one generation call: for each image (numbered as in {@link GenerationRequest}), its
+ * The image tokens of one generation call: for each image (numbered as in {@link SamplingRequest}), its
  * {@code imageLength} VQGAN codes in row-major 16 × 16 grid order, the start token dropped.
  */
 public final class GenerationResult {

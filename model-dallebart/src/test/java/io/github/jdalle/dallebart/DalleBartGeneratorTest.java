@@ -49,8 +49,8 @@ class DalleBartGeneratorTest {
     }
 
     /** Top-k 50 sampling at the default scale 10. */
-    private static GenerationRequest sampled(int imagesPerPrompt) {
-        return GenerationRequest.of(avocado, imagesPerPrompt, SEED);
+    private static SamplingRequest sampled(int imagesPerPrompt) {
+        return SamplingRequest.of(avocado, imagesPerPrompt, SEED);
     }
 
     @Test
@@ -83,8 +83,8 @@ class DalleBartGeneratorTest {
     @Test
     void imagesAreNumberedPromptByPrompt() {
         PromptTokens punctuation = DalleBartGoldenTest.conditionalPrompt("punctuation");
-        GenerationRequest both = new GenerationRequest(List.of(avocado, punctuation), 2, SEED,
-                GenerationRequest.DEFAULT_CONDITION_SCALE, SamplingSettings.DEFAULT);
+        SamplingRequest both = new SamplingRequest(List.of(avocado, punctuation), 2, SEED,
+                SamplingRequest.DEFAULT_CONDITION_SCALE, SamplingSettings.DEFAULT);
         GenerationResult result = generator.generate(both);
         assertEquals(4, result.imageCount());
         assertArrayEquals(generator.generate(sampled(2)).tokens(1), result.tokens(0, 1));
@@ -94,7 +94,7 @@ class DalleBartGeneratorTest {
 
     @Test
     void conditionScaleOneSamplesTheConditionalLogitsAlone() {
-        GenerationRequest unguided = GenerationRequest.of(avocado, 1, SEED).withConditionScale(1f)
+        SamplingRequest unguided = SamplingRequest.of(avocado, 1, SEED).withConditionScale(1f)
                 .withSampling(SamplingSettings.greedy());
         int[] tokens = generator.generate(unguided).tokens(0);
         DalleBart model = DalleBart.load(source, twoThreads);
@@ -160,12 +160,12 @@ class DalleBartGeneratorTest {
         ids[5] = 3261;
         PromptTokens bad = new PromptTokens(ids, avocado.mask());
         JdalleException error = assertThrows(JdalleException.class,
-                () -> generator.generate(GenerationRequest.of(bad, 1, SEED)));
+                () -> generator.generate(SamplingRequest.of(bad, 1, SEED)));
         assertEquals("prompt 0: token id 3261 at position 5 is outside the text vocabulary [0, 3261)",
                 error.getMessage());
         ids[5] = -7;
         PromptTokens negative = new PromptTokens(ids, avocado.mask());
-        assertTrue(assertThrows(JdalleException.class, () -> generator.generate(GenerationRequest.of(negative, 1, SEED)))
+        assertTrue(assertThrows(JdalleException.class, () -> generator.generate(SamplingRequest.of(negative, 1, SEED)))
                 .getMessage().contains("token id -7 at position 5"));
     }
 
@@ -176,7 +176,7 @@ class DalleBartGeneratorTest {
         assertEquals("prompt has 64 token ids but a mask of length 63", mask.getMessage());
         PromptTokens short63 = new PromptTokens(Arrays.copyOf(avocado.ids(), 63), Arrays.copyOf(avocado.mask(), 63));
         JdalleException ids = assertThrows(JdalleException.class,
-                () -> generator.generate(GenerationRequest.of(short63, 1, SEED)));
+                () -> generator.generate(SamplingRequest.of(short63, 1, SEED)));
         assertTrue(ids.getMessage().contains("prompt 0 has 63 token ids; the model takes exactly 64"), ids.getMessage());
     }
 
@@ -193,7 +193,7 @@ class DalleBartGeneratorTest {
     void promptTextOfAnySizeOrScriptGeneratesCodes() {
         DalleBartGenerator withText = DalleBartGenerator.load(source, twoThreads);
         List<String> prompts = List.of("", "a cat ".repeat(1700), "русский кот", "日本語のテキスト 🐱", "<person> and <person>");
-        GenerationRequest request = withText.request(prompts, 1, SEED);
+        SamplingRequest request = withText.request(prompts, 1, SEED);
         for (PromptTokens prompt : request.prompts()) {
             assertEquals(64, prompt.ids().length);
             assertEquals(PromptTokens.BOS, prompt.ids()[0]);
@@ -214,9 +214,9 @@ class DalleBartGeneratorTest {
     @Test
     void zeroImagesOrNoPromptIsAnError() {
         assertEquals("images per prompt must be at least 1, got 0",
-                assertThrows(JdalleException.class, () -> GenerationRequest.of(avocado, 0, SEED)).getMessage());
-        assertThrows(JdalleException.class, () -> new GenerationRequest(List.of(), 1, SEED, 10f,
+                assertThrows(JdalleException.class, () -> SamplingRequest.of(avocado, 0, SEED)).getMessage());
+        assertThrows(JdalleException.class, () -> new SamplingRequest(List.of(), 1, SEED, 10f,
                 SamplingSettings.DEFAULT));
-        assertThrows(JdalleException.class, () -> GenerationRequest.of(avocado, 1, SEED).withConditionScale(Float.NaN));
+        assertThrows(JdalleException.class, () -> SamplingRequest.of(avocado, 1, SEED).withConditionScale(Float.NaN));
     }
 }

@@ -110,7 +110,7 @@ class DalleBartGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"avocado", "punctuation", "long"})
     void greedyGuidedGenerationGivesTheGoldenTokens(String name) {
-        GenerationRequest request = new GenerationRequest(List.of(conditionalPrompt(name)), 1, 0,
+        SamplingRequest request = new SamplingRequest(List.of(conditionalPrompt(name)), 1, 0,
                 10f, SamplingSettings.greedy());
         int[] tokens = new DalleBartGenerator(model).generate(request).tokens(0);
         assertArrayEquals(Golden.npy(dir(name) + "greedy_tokens.npy").ints(), tokens, name + " greedy tokens");
@@ -124,7 +124,7 @@ class DalleBartGoldenTest {
                 .filter(c -> c.get("name").stringValue().equals(name))
                 .findFirst().orElseThrow().get("inputs").get("prompt").stringValue();
         DalleBartGenerator generator = DalleBartGenerator.load(source, backend);
-        GenerationRequest request = generator.request(List.of(prompt), 1, 0).withSampling(SamplingSettings.greedy());
+        SamplingRequest request = generator.request(List.of(prompt), 1, 0).withSampling(SamplingSettings.greedy());
         assertEquals(conditionalPrompt(name), request.prompts().getFirst(), name + " ids");
         assertArrayEquals(Golden.npy(dir(name) + "greedy_tokens.npy").ints(), generator.generate(request).tokens(0),
                 name + " greedy tokens from the prompt text");

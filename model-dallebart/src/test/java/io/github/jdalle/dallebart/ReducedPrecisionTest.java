@@ -86,7 +86,7 @@ class ReducedPrecisionTest {
             double bound = ERROR_PER_UNIT_ROUNDOFF * Math.scalb(1.0, -significandBits) * largest;
             assertTrue(worst <= bound, dtype + " " + name + ": max |logit error| " + worst + " above " + bound);
 
-            GenerationRequest greedy = new GenerationRequest(List.of(DalleBartGoldenTest.conditionalPrompt(name)), 1,
+            SamplingRequest greedy = new SamplingRequest(List.of(DalleBartGoldenTest.conditionalPrompt(name)), 1,
                     0, 10f, SamplingSettings.greedy());
             int[] tokens = new DalleBartGenerator(model).generate(greedy).tokens(0);
             assertEquals(256, tokens.length);

@@ -95,7 +95,7 @@ public final class StepTiming {
         };
         clock[0] = System.nanoTime();
         try {
-            generator.generate(GenerationRequest.of(prompt, images, 7), listener, stop);
+            generator.generate(SamplingRequest.of(prompt, images, 7), listener, stop);
         } catch (GenerationCancelledException e) {
             // stopped after the steps asked for
         }

@@ -18,12 +18,12 @@ import java.util.List;
  * @param sampling        temperature, top-k, top-p; top-k 1 is greedy
  * @param firstImage      the number of the first image, 0 or more; the results are still indexed from 0
  */
-public record GenerationRequest(List<PromptTokens> prompts, int imagesPerPrompt, long seed, float conditionScale,
-                                SamplingSettings sampling, long firstImage) {
+public record SamplingRequest(List<PromptTokens> prompts, int imagesPerPrompt, long seed, float conditionScale,
+                              SamplingSettings sampling, long firstImage) {
     /** dalle-mini's condition scale (the notebook's {@code cond_scale = 10.0}). */
     public static final float DEFAULT_CONDITION_SCALE = 10f;
 
-    public GenerationRequest {
+    public SamplingRequest {
         prompts = List.copyOf(prompts);
         if (prompts.isEmpty()) {
             throw new JdalleException("a generation request needs at least one prompt");
@@ -43,30 +43,30 @@ public record GenerationRequest(List<PromptTokens> prompts, int imagesPerPrompt,
     }
 
     /** A request whose images are numbered from 0. */
-    public GenerationRequest(List<PromptTokens> prompts, int imagesPerPrompt, long seed, float conditionScale,
-                             SamplingSettings sampling) {
+    public SamplingRequest(List<PromptTokens> prompts, int imagesPerPrompt, long seed, float conditionScale,
+                           SamplingSettings sampling) {
         this(prompts, imagesPerPrompt, seed, conditionScale, sampling, 0);
     }
 
     /** {@code imagesPerPrompt} images of one prompt with dalle-mini's defaults: scale 10, top-k 50, temperature 1. */
-    public static GenerationRequest of(PromptTokens prompt, int imagesPerPrompt, long seed) {
-        return new GenerationRequest(List.of(prompt), imagesPerPrompt, seed, DEFAULT_CONDITION_SCALE,
+    public static SamplingRequest of(PromptTokens prompt, int imagesPerPrompt, long seed) {
+        return new SamplingRequest(List.of(prompt), imagesPerPrompt, seed, DEFAULT_CONDITION_SCALE,
                 SamplingSettings.DEFAULT);
     }
 
     /** This request with another condition scale. */
-    public GenerationRequest withConditionScale(float scale) {
-        return new GenerationRequest(prompts, imagesPerPrompt, seed, scale, sampling, firstImage);
+    public SamplingRequest withConditionScale(float scale) {
+        return new SamplingRequest(prompts, imagesPerPrompt, seed, scale, sampling, firstImage);
     }
 
     /** This request with other sampling settings. */
-    public GenerationRequest withSampling(SamplingSettings settings) {
-        return new GenerationRequest(prompts, imagesPerPrompt, seed, conditionScale, settings, firstImage);
+    public SamplingRequest withSampling(SamplingSettings settings) {
+        return new SamplingRequest(prompts, imagesPerPrompt, seed, conditionScale, settings, firstImage);
     }
 
     /** This request with its images numbered from {@code number}. */
-    public GenerationRequest withFirstImage(long number) {
-        return new GenerationRequest(prompts, imagesPerPrompt, seed, conditionScale, sampling, number);
+    public SamplingRequest withFirstImage(long number) {
+        return new SamplingRequest(prompts, imagesPerPrompt, seed, conditionScale, sampling, number);
     }
 
     /** Total number of images, prompts × images per prompt. */
