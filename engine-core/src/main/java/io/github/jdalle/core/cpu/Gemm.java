@@ -42,8 +42,8 @@ final class Gemm {
     private static final int ROW_GROUP = 4;
     /** Up to this many rows form a single tile of rows. */
     private static final int SKINNY_ROWS = 32;
-    /** Columns per tile at most: a KC × 256 block of floats is 256 KB, half of a Zen L2. */
-    private static final int MAX_TILE_COLUMNS = 256;
+    /** Columns per panel at most: one KC × 128 block of it is 128 KB, a quarter of a Zen L2. */
+    private static final int MAX_PANEL_COLUMNS = 128;
 
     /** The left operand, delivered a block at a time: rows of a matrix, or the im2col rows of a convolution. */
     interface Rows {
@@ -75,46 +75,65 @@ final class Gemm {
         int n = weight.dim(1);
         int rowsPerTile = m <= SKINNY_ROWS ? m : MC;
         int rowTiles = ceilDiv(m, rowsPerTile);
-        // enough tiles for every thread to take about four, so that a slow thread does not hold up the rest
-        int columnsPerTile = Math.clamp(roundUp(ceilDiv((long) n * rowTiles, 4 * pool.threads()), NR), NR,
-                MAX_TILE_COLUMNS);
-        int columnTiles = ceilDiv(n, columnsPerTile);
-        long tileCost = (long) rowsPerTile * columnsPerTile * k;
-        pool.parallelFor(rowTiles * columnTiles, ThreadPool.grain(tileCost), (first, last) -> {
+        // A task packs one panel of columns (all of K) and runs a range of row tiles against it. Wide panels and
+        // whole columns of tiles pack each weight once; there should still be about four tasks per thread, so
+        // split the rows first (repacking a panel is cheap) and narrow the panels only when rows run out.
+        int target = 4 * pool.threads();
+        int columns = Math.min(MAX_PANEL_COLUMNS, roundUp(n, NR));
+        int ranges = Math.clamp(ceilDiv(target, ceilDiv(n, columns)), 1, rowTiles);
+        while (ceilDiv(n, columns) * ranges < target && columns > NR) {
+            columns = Math.max(NR, roundUp(columns / 2, NR));
+            ranges = Math.clamp(ceilDiv(target, ceilDiv(n, columns)), 1, rowTiles);
+        }
+        int panelColumns = columns;
+        int panels = ceilDiv(n, panelColumns);
+        int rowsPerRange = ceilDiv(rowTiles, ranges) * rowsPerTile;
+        int rowRanges = ceilDiv(m, rowsPerRange);
+        long taskCost = (long) rowsPerRange * panelColumns * k;
+        pool.parallelFor(panels * rowRanges, ThreadPool.grain(taskCost), (first, last) -> {
             for (int t = first; t < last; t++) {
-                int row = (t / columnTiles) * rowsPerTile;
-                int column = (t % columnTiles) * columnsPerTile;
-                tile(a, k, weight, bias, out, n, row, Math.min(rowsPerTile, m - row), column,
-                        Math.min(columnsPerTile, n - column));
+                int row = (t % rowRanges) * rowsPerRange;
+                int column = (t / rowRanges) * panelColumns;
+                task(a, k, weight, bias, out, n, row, Math.min(m, row + rowsPerRange), rowsPerTile, column,
+                        Math.min(panelColumns, n - column));
             }
         });
     }
 
-    private static void tile(Rows a, int k, Tensor weight, float[] bias, MemorySegment out, int n,
-                             int row, int rows, int column, int columns) {
+    /** Packs the panel of weight columns {@code [column, column + columns)}, then runs rows {@code [row, end)} against it. */
+    private static void task(Rows a, int k, Tensor weight, float[] bias, MemorySegment out, int n, int row, int end,
+                             int rowsPerTile, int column, int columns) {
         int strips = ceilDiv(columns, NR);
-        float[] packedB = Scratch.floats(Scratch.Slot.GEMM_B, strips * NR * KC);
-        float[] packedA = Scratch.floats(Scratch.Slot.GEMM_A, MR * KC);
+        // block k0 of the panel starts at k0·strips·NR: strips of depth × NR floats
+        float[] panel = Scratch.floats(Scratch.Slot.GEMM_B, strips * NR * k);
         float[] weightRow = Scratch.floats(Scratch.Slot.GEMM_ROW, strips * NR);
-        float[] sums = Scratch.floats(Scratch.Slot.GEMM_TILE, MR * NR);
         for (int k0 = 0; k0 < k; k0 += KC) {
-            int depth = Math.min(KC, k - k0);
-            packWeights(weight, n, k0, depth, column, columns, packedB, weightRow);
-            for (int r = 0; r < rows; ) {
-                int height = kernelHeight(rows - r);
-                a.pack(row + r, height, k0, depth, packedA);
-                for (int s = 0; s < strips; s++) {
-                    int offset = s * depth * NR;
-                    switch (height) {
-                        case 6 -> kernel6(packedA, depth, packedB, offset, sums);
-                        case 4 -> kernel4(packedA, depth, packedB, offset, sums);
-                        case 2 -> kernel2(packedA, depth, packedB, offset, sums);
-                        default -> kernel1(packedA, depth, packedB, offset, sums);
+            packWeights(weight, n, k0, Math.min(KC, k - k0), column, columns, panel, k0 * strips * NR, weightRow);
+        }
+        float[] packedA = Scratch.floats(Scratch.Slot.GEMM_A, MR * KC);
+        float[] sums = Scratch.floats(Scratch.Slot.GEMM_TILE, MR * NR);
+        for (int tile = row; tile < end; tile += rowsPerTile) {
+            int rows = Math.min(rowsPerTile, end - tile);
+            // the tile's output (rows × columns) stays in L2 across the blocks, with one block of the panel
+            for (int k0 = 0; k0 < k; k0 += KC) {
+                int depth = Math.min(KC, k - k0);
+                int block = k0 * strips * NR;
+                for (int r = 0; r < rows; ) {
+                    int height = kernelHeight(rows - r);
+                    a.pack(tile + r, height, k0, depth, packedA);
+                    for (int s = 0; s < strips; s++) {
+                        int offset = block + s * depth * NR;
+                        switch (height) {
+                            case 6 -> kernel6(packedA, depth, panel, offset, sums);
+                            case 4 -> kernel4(packedA, depth, panel, offset, sums);
+                            case 2 -> kernel2(packedA, depth, panel, offset, sums);
+                            default -> kernel1(packedA, depth, panel, offset, sums);
+                        }
+                        accumulate(sums, NR, height, out, n, tile + r, column + s * NR,
+                                Math.min(NR, columns - s * NR), k0 == 0, bias);
                     }
-                    accumulate(sums, NR, height, out, n, row + r, column + s * NR, Math.min(NR, columns - s * NR),
-                            k0 == 0, bias);
+                    r += height;
                 }
-                r += height;
             }
         }
     }
@@ -131,7 +150,7 @@ final class Gemm {
      * JIT's vectorisation of a plain loop, and a partial last strip) goes through a row buffer.
      */
     private static void packWeights(Tensor weight, int n, int k0, int depth, int column, int columns,
-                                    float[] packed, float[] row) {
+                                    float[] packed, int base, float[] row) {
         MemorySegment w = weight.segment();
         long first = (long) k0 * n + column;
         int direct = switch (weight.dtype()) {
@@ -142,9 +161,9 @@ final class Gemm {
             for (int p = 0; p < depth; p += ROW_GROUP) {
                 int rows = Math.min(ROW_GROUP, depth - p);
                 if (weight.dtype() == DType.F32) {
-                    packF32(w, first + (long) p * n, n, rows, direct, packed, depth, p);
+                    packF32(w, first + (long) p * n, n, rows, direct, packed, base, depth, p);
                 } else {
-                    packBf16(w, first + (long) p * n, n, rows, direct, packed, depth, p);
+                    packBf16(w, first + (long) p * n, n, rows, direct, packed, base, depth, p);
                 }
             }
         }
@@ -157,7 +176,7 @@ final class Gemm {
         for (int p = 0; p < depth; p++) {
             Widening.toFloats(w, weight.dtype(), first + (long) p * n + direct * NR, row, 0, rest);
             for (int s = 0; s < strips; s++) {
-                int to = ((direct + s) * depth + p) * NR;
+                int to = base + ((direct + s) * depth + p) * NR;
                 FloatVector.fromArray(FLOATS, row, s * NR).intoArray(packed, to);
                 FloatVector.fromArray(FLOATS, row, s * NR + LANES).intoArray(packed, to + LANES);
             }
@@ -165,12 +184,12 @@ final class Gemm {
     }
 
     /** {@code rows} F32 weight rows from element {@code index} (row stride n) into strips 0…strips−1, row p on. */
-    private static void packF32(MemorySegment w, long index, int n, int rows, int strips, float[] packed, int depth,
-                                int p) {
+    private static void packF32(MemorySegment w, long index, int n, int rows, int strips, float[] packed, int base,
+                                int depth, int p) {
         for (int s = 0; s < strips; s++) {
             for (int r = 0; r < rows; r++) {
                 long from = (index + (long) r * n + (long) s * NR) * Float.BYTES;
-                int to = (s * depth + p + r) * NR;
+                int to = base + (s * depth + p + r) * NR;
                 FloatVector.fromMemorySegment(FLOATS, w, from, LE).intoArray(packed, to);
                 FloatVector.fromMemorySegment(FLOATS, w, from + LANES * Float.BYTES, LE).intoArray(packed, to + LANES);
             }
@@ -178,12 +197,12 @@ final class Gemm {
     }
 
     /** As {@link #packF32} for BF16 weights. */
-    private static void packBf16(MemorySegment w, long index, int n, int rows, int strips, float[] packed, int depth,
-                                 int p) {
+    private static void packBf16(MemorySegment w, long index, int n, int rows, int strips, float[] packed, int base,
+                                 int depth, int p) {
         for (int s = 0; s < strips; s++) {
             for (int r = 0; r < rows; r++) {
                 long from = (index + (long) r * n + (long) s * NR) * 2;
-                int to = (s * depth + p + r) * NR;
+                int to = base + (s * depth + p + r) * NR;
                 Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, from, LE)).intoArray(packed, to);
                 Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, from + LANES * 2, LE))
                         .intoArray(packed, to + LANES);
