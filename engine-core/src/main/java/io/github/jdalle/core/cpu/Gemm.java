@@ -5,7 +5,6 @@ import io.github.jdalle.core.Tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
@@ -15,12 +14,13 @@ import static io.github.jdalle.core.cpu.Widening.LE;
 
 /**
  * {@code out = A·W (+ bias)} for F32 rows A (M, K) and a weight W (K, N) in Flax layout, F32, F16 or BF16,
- * accumulated in F32. The output is cut into tiles that the pool's threads take one at a time; a tile walks
- * K in blocks of {@link #KC}: it widens the block of W into packed strips of {@link #NR} columns (kept in L2),
- * copies {@link #MR} rows of A at a time (kept in L1), and runs a register-tiled micro-kernel over every
- * strip. Up to 32 rows (a decoder step for several images) make one tile of rows and many narrow column
- * tiles, so the weight streams from memory once, split over the threads; one to three rows go to
- * {@link Gemv}, which skips the packing.
+ * accumulated in F32. The work is cut into tasks that the pool's threads take one at a time: a task widens
+ * a panel of up to 128 columns of W, all of K, into strips of {@link #NR} columns (F32 and BF16 read four
+ * rows side by side), then runs a range of row tiles against it. A tile walks K in blocks of {@link #KC}
+ * (one block of the panel and the tile's output stay in L2), copies {@link #MR} rows of A at a time (L1) and
+ * runs a register-tiled micro-kernel over every strip. Up to 32 rows (a decoder step for several images)
+ * make one row tile and many narrow panels, so the weight streams from memory once, split over the
+ * threads; one to three rows go to {@link Gemv}, which skips the packing.
  *
  * <p>Every output element is the same chain of fused multiply-adds over each K block, added to the
  * previous blocks in order, whatever the tiling, the row count or the thread count: results are
@@ -106,9 +106,8 @@ final class Gemm {
         int strips = ceilDiv(columns, NR);
         // block k0 of the panel starts at k0·strips·NR: strips of depth × NR floats
         float[] panel = Scratch.floats(Scratch.Slot.GEMM_B, strips * NR * k);
-        float[] weightRow = Scratch.floats(Scratch.Slot.GEMM_ROW, strips * NR);
         for (int k0 = 0; k0 < k; k0 += KC) {
-            packWeights(weight, n, k0, Math.min(KC, k - k0), column, columns, panel, k0 * strips * NR, weightRow);
+            packWeights(weight, n, k0, Math.min(KC, k - k0), column, columns, panel, k0 * strips * NR);
         }
         float[] packedA = Scratch.floats(Scratch.Slot.GEMM_A, MR * KC);
         float[] sums = Scratch.floats(Scratch.Slot.GEMM_TILE, MR * NR);
@@ -145,12 +144,13 @@ final class Gemm {
 
     /**
      * Widens weight rows {@code [k0, k0 + depth)}, columns {@code [column, column + columns)} into strips of NR
-     * columns, zero-padded. Full strips of F32 and BF16 weights are read straight into place a few rows at a
-     * time, so that several rows stream from memory at once; the rest (F16, whose fastest widening is the
-     * JIT's vectorisation of a plain loop, and a partial last strip) goes through a row buffer.
+     * columns, zero-padded, at {@code packed[base …]}. Several rows are read side by side, so that as many
+     * streams from memory are in flight. Full strips of F32 and BF16 weights go straight into place; the rest
+     * (F16, whose fastest widening is the JIT's vectorisation of a plain loop, and a partial last strip) goes
+     * through a small buffer.
      */
     private static void packWeights(Tensor weight, int n, int k0, int depth, int column, int columns,
-                                    float[] packed, int base, float[] row) {
+                                    float[] packed, int base) {
         MemorySegment w = weight.segment();
         long first = (long) k0 * n + column;
         int direct = switch (weight.dtype()) {
@@ -171,14 +171,22 @@ final class Gemm {
         if (rest == 0) {
             return;
         }
+        // four rows at a time side by side into an off-heap buffer, then into the strips, zero-padded
         int strips = ceilDiv(rest, NR);
-        Arrays.fill(row, rest, strips * NR, 0f);
-        for (int p = 0; p < depth; p++) {
-            Widening.toFloats(w, weight.dtype(), first + (long) p * n + direct * NR, row, 0, rest);
-            for (int s = 0; s < strips; s++) {
-                int to = base + ((direct + s) * depth + p) * NR;
-                FloatVector.fromArray(FLOATS, row, s * NR).intoArray(packed, to);
-                FloatVector.fromArray(FLOATS, row, s * NR + LANES).intoArray(packed, to + LANES);
+        long rowBytes = (long) strips * NR * Float.BYTES;
+        MemorySegment rows = Scratch.segment(Scratch.Slot.GEMM_ROW, ROW_GROUP * rowBytes);
+        rows.fill((byte) 0);
+        for (int p = 0; p < depth; p += ROW_GROUP) {
+            int group = Math.min(ROW_GROUP, depth - p);
+            Widening.rowsToFloats(w, weight.dtype(), first + (long) p * n + direct * NR, n, group, rows, 0, rowBytes,
+                    rest);
+            for (int g = 0; g < group; g++) {
+                for (int s = 0; s < strips; s++) {
+                    int to = base + ((direct + s) * depth + p + g) * NR;
+                    long from = g * rowBytes + (long) s * NR * Float.BYTES;
+                    FloatVector.fromMemorySegment(FLOATS, rows, from, LE).intoArray(packed, to);
+                    FloatVector.fromMemorySegment(FLOATS, rows, from + LANES * Float.BYTES, LE).intoArray(packed, to + LANES);
+                }
             }
         }
     }

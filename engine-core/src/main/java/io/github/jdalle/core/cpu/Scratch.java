@@ -17,7 +17,7 @@ final class Scratch {
         GEMM_A,
         /** One register tile of GEMM results. */
         GEMM_TILE,
-        /** One weight row widened to floats while packing. */
+        /** A few weight rows widened to floats while packing. */
         GEMM_ROW,
         /** One row of F16 values widened on the way to off-heap memory. */
         WIDENED_ROW,
