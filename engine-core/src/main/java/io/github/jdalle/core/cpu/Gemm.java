@@ -19,8 +19,9 @@ import static io.github.jdalle.core.cpu.Widening.LE;
  * rows side by side), then runs a range of row tiles against it. A tile walks K in blocks of {@link #KC}
  * (one block of the panel and the tile's output stay in L2), copies {@link #MR} rows of A at a time (L1) and
  * runs a register-tiled micro-kernel over every strip. Up to 32 rows (a decoder step for several images)
- * make one row tile and many narrow panels, so the weight streams from memory once, split over the
- * threads; one to three rows go to {@link Gemv}, which skips the packing.
+ * make a single row tile; then wide column tiles are packed a block at a time instead, so that the weight
+ * streams from memory once, in long runs, split over the threads. One to three rows go to {@link Gemv},
+ * which skips the packing.
  *
  * <p>Every output element is the same chain of fused multiply-adds over each K block, added to the
  * previous blocks in order, whatever the tiling, the row count or the thread count: results are
@@ -39,9 +40,14 @@ final class Gemm {
     /** Rows per tile when there are many rows. */
     private static final int MC = 96;
     /** Weight rows packed together, so that as many streams from memory are in flight. */
-    private static final int ROW_GROUP = 4;
-    /** Up to this many rows form a single tile of rows. */
+    private static final int ROW_GROUP = 8;
+    /** Up to this many rows form a single row tile. */
     private static final int SKINNY_ROWS = 32;
+    /**
+     * Columns per tile at most with few rows: a block of 2048 columns is 2 MB of floats (L3), but each weight
+     * row is read 8 KB (F32) at a time, which keeps TLB misses rare.
+     */
+    private static final int SKINNY_TILE_COLUMNS = 2048;
     /** Columns per panel at most: one KC × 128 block of it is 128 KB, a quarter of a Zen L2. */
     private static final int MAX_PANEL_COLUMNS = 128;
 
@@ -73,11 +79,23 @@ final class Gemm {
             return;
         }
         int n = weight.dim(1);
-        int rowsPerTile = m <= SKINNY_ROWS ? m : MC;
-        int rowTiles = ceilDiv(m, rowsPerTile);
-        // A task packs one panel of columns (all of K) and runs a range of row tiles against it. Wide panels and
-        // whole columns of tiles pack each weight once; there should still be about four tasks per thread, so
-        // split the rows first (repacking a panel is cheap) and narrow the panels only when rows run out.
+        if (m <= SKINNY_ROWS) {
+            // one row tile: wide column tiles packed a block at a time, so that every weight row is read in
+            // runs of a whole page (fewer TLB misses), the threads splitting the columns
+            int width = Math.clamp(roundUp(ceilDiv(n, 4 * pool.threads()), NR), NR, SKINNY_TILE_COLUMNS);
+            int tiles = ceilDiv(n, width);
+            pool.parallelFor(tiles, ThreadPool.grain((long) m * width * k), (first, last) -> {
+                for (int t = first; t < last; t++) {
+                    int column = t * width;
+                    blockByBlock(a, m, k, weight, bias, out, n, column, Math.min(width, n - column));
+                }
+            });
+            return;
+        }
+        int rowTiles = ceilDiv(m, MC);
+        // A task packs one panel of columns (all of K) and runs a range of row tiles against it. Whole columns
+        // of tiles pack each weight once; there should still be about four tasks per thread, so split the rows
+        // first (repacking a panel is cheap) and narrow the panels only when rows run out.
         int target = 4 * pool.threads();
         int columns = Math.min(MAX_PANEL_COLUMNS, roundUp(n, NR));
         int ranges = Math.clamp(ceilDiv(target, ceilDiv(n, columns)), 1, rowTiles);
@@ -87,53 +105,72 @@ final class Gemm {
         }
         int panelColumns = columns;
         int panels = ceilDiv(n, panelColumns);
-        int rowsPerRange = ceilDiv(rowTiles, ranges) * rowsPerTile;
+        int rowsPerRange = ceilDiv(rowTiles, ranges) * MC;
         int rowRanges = ceilDiv(m, rowsPerRange);
         long taskCost = (long) rowsPerRange * panelColumns * k;
         pool.parallelFor(panels * rowRanges, ThreadPool.grain(taskCost), (first, last) -> {
             for (int t = first; t < last; t++) {
                 int row = (t % rowRanges) * rowsPerRange;
                 int column = (t / rowRanges) * panelColumns;
-                task(a, k, weight, bias, out, n, row, Math.min(m, row + rowsPerRange), rowsPerTile, column,
+                panel(a, k, weight, bias, out, n, row, Math.min(m, row + rowsPerRange), column,
                         Math.min(panelColumns, n - column));
             }
         });
     }
 
+    /** All m rows against weight columns {@code [column, column + columns)}, packing one block of K at a time. */
+    private static void blockByBlock(Rows a, int m, int k, Tensor weight, float[] bias, MemorySegment out, int n,
+                                     int column, int columns) {
+        float[] block = Scratch.floats(Scratch.Slot.GEMM_B, ceilDiv(columns, NR) * NR * KC);
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            int depth = Math.min(KC, k - k0);
+            packWeights(weight, n, k0, depth, column, columns, block, 0);
+            multiplyBlock(a, 0, m, k0, depth, block, 0, bias, out, n, column, columns);
+        }
+    }
+
     /** Packs the panel of weight columns {@code [column, column + columns)}, then runs rows {@code [row, end)} against it. */
-    private static void task(Rows a, int k, Tensor weight, float[] bias, MemorySegment out, int n, int row, int end,
-                             int rowsPerTile, int column, int columns) {
+    private static void panel(Rows a, int k, Tensor weight, float[] bias, MemorySegment out, int n, int row, int end,
+                              int column, int columns) {
         int strips = ceilDiv(columns, NR);
         // block k0 of the panel starts at k0·strips·NR: strips of depth × NR floats
         float[] panel = Scratch.floats(Scratch.Slot.GEMM_B, strips * NR * k);
         for (int k0 = 0; k0 < k; k0 += KC) {
             packWeights(weight, n, k0, Math.min(KC, k - k0), column, columns, panel, k0 * strips * NR);
         }
+        for (int tile = row; tile < end; tile += MC) {
+            // the tile's output (MC × columns) stays in L2 across the blocks, with one block of the panel
+            for (int k0 = 0; k0 < k; k0 += KC) {
+                multiplyBlock(a, tile, Math.min(MC, end - tile), k0, Math.min(KC, k - k0), panel, k0 * strips * NR,
+                        bias, out, n, column, columns);
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [row, row + rows)} times the packed block of weight rows {@code [k0, k0 + depth)} at
+     * {@code packed[offset …]}, added to the output columns {@code [column, column + columns)}.
+     */
+    private static void multiplyBlock(Rows a, int row, int rows, int k0, int depth, float[] packed, int offset,
+                                      float[] bias, MemorySegment out, int n, int column, int columns) {
         float[] packedA = Scratch.floats(Scratch.Slot.GEMM_A, MR * KC);
         float[] sums = Scratch.floats(Scratch.Slot.GEMM_TILE, MR * NR);
-        for (int tile = row; tile < end; tile += rowsPerTile) {
-            int rows = Math.min(rowsPerTile, end - tile);
-            // the tile's output (rows × columns) stays in L2 across the blocks, with one block of the panel
-            for (int k0 = 0; k0 < k; k0 += KC) {
-                int depth = Math.min(KC, k - k0);
-                int block = k0 * strips * NR;
-                for (int r = 0; r < rows; ) {
-                    int height = kernelHeight(rows - r);
-                    a.pack(tile + r, height, k0, depth, packedA);
-                    for (int s = 0; s < strips; s++) {
-                        int offset = block + s * depth * NR;
-                        switch (height) {
-                            case 6 -> kernel6(packedA, depth, panel, offset, sums);
-                            case 4 -> kernel4(packedA, depth, panel, offset, sums);
-                            case 2 -> kernel2(packedA, depth, panel, offset, sums);
-                            default -> kernel1(packedA, depth, panel, offset, sums);
-                        }
-                        accumulate(sums, NR, height, out, n, tile + r, column + s * NR,
-                                Math.min(NR, columns - s * NR), k0 == 0, bias);
-                    }
-                    r += height;
+        int strips = ceilDiv(columns, NR);
+        for (int r = 0; r < rows; ) {
+            int height = kernelHeight(rows - r);
+            a.pack(row + r, height, k0, depth, packedA);
+            for (int s = 0; s < strips; s++) {
+                int strip = offset + s * depth * NR;
+                switch (height) {
+                    case 6 -> kernel6(packedA, depth, packed, strip, sums);
+                    case 4 -> kernel4(packedA, depth, packed, strip, sums);
+                    case 2 -> kernel2(packedA, depth, packed, strip, sums);
+                    default -> kernel1(packedA, depth, packed, strip, sums);
                 }
+                accumulate(sums, NR, height, out, n, row + r, column + s * NR, Math.min(NR, columns - s * NR),
+                        k0 == 0, bias);
             }
+            r += height;
         }
     }
 

@@ -16,7 +16,7 @@ import static io.github.jdalle.core.cpu.Widening.LE;
 
 /**
  * {@code out = A·W (+ bias)} for one to three rows of A (a decoder step for one image), where the cost is
- * streaming W from memory. W is read once, four rows at a time over a range of up to 512 columns (long
+ * streaming W from memory. W is read once, four rows at a time over a range of up to 2048 columns (long
  * contiguous runs, four streams in flight), F32 in place and 16-bit weights widened into an L1 buffer, and
  * applied to every row of A while it is there. The threads split the columns.
  *
@@ -38,8 +38,11 @@ final class Gemv {
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
     /** Weight rows widened and applied together. */
     private static final int ROW_GROUP = 4;
-    /** Columns per tile at most: four widened rows of 512 floats are 8 KB, in L1 with the sums. */
-    private static final int MAX_TILE_COLUMNS = 512;
+    /**
+     * Columns per tile at most: each weight row is read 8 KB (F32) or 4 KB at a time, a page or two, which
+     * keeps TLB misses rare; the sums and four widened rows stay in L2.
+     */
+    private static final int MAX_TILE_COLUMNS = 2048;
 
     private Gemv() {
     }

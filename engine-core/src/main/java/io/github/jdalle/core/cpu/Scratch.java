@@ -41,6 +41,7 @@ final class Scratch {
 
     private final float[][] arrays = new float[Slot.values().length][];
     private final MemorySegment[] segments = new MemorySegment[Slot.values().length];
+    private float[][] rows = new float[0][];
 
     private Scratch() {
     }
@@ -55,6 +56,15 @@ final class Scratch {
             arrays[slot.ordinal()] = array;
         }
         return array;
+    }
+
+    /** This thread's {@code count} distinct row arrays, each at least {@code length} long (for widening rows side by side). */
+    static float[][] rows(int count, int length) {
+        Scratch scratch = LOCAL.get();
+        if (scratch.rows.length < count || scratch.rows[0].length < length) {
+            scratch.rows = new float[count][Math.max(length, scratch.rows.length == 0 ? 0 : scratch.rows[0].length * 3 / 2)];
+        }
+        return scratch.rows;
     }
 
     /**

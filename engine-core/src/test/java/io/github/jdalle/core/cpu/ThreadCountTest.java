@@ -28,6 +28,7 @@ class ThreadCountTest {
     void everyOpGivesTheSameBitsOnOneTwoAndThreeThreads() {
         Tensor x = RandomTensors.uniform(random, DType.F32, 1f, 100, 300);
         Tensor skinny = RandomTensors.uniform(random, DType.F32, 1f, 3, 300);
+        Tensor fewRows = RandomTensors.uniform(random, DType.F32, 1f, 13, 300);
         Tensor weight = RandomTensors.uniform(random, DType.BF16, 1f, 300, 2730);
         Tensor bias = RandomTensors.uniform(random, DType.F32, 1f, 2730);
         Tensor image = RandomTensors.uniform(random, DType.F32, 1f, 1, 19, 23, 64);
@@ -40,6 +41,7 @@ class ThreadCountTest {
         List<Function<Backend, float[]>> ops = new ArrayList<>();
         ops.add(cpu -> run(cpu, 100, 2730, out -> cpu.matmul(x, weight, bias, out)));
         ops.add(cpu -> run(cpu, 3, 2730, out -> cpu.matmul(skinny, weight, null, out)));
+        ops.add(cpu -> run(cpu, 13, 2730, out -> cpu.matmul(fewRows, weight, bias, out)));
         ops.add(cpu -> run(cpu, new int[] {1, 19, 23, 40}, out -> cpu.conv2d(image, kernel, null, ConvSpec.same(3), out)));
         ops.add(cpu -> run(cpu, new int[] {1, 9, 11, 40}, out -> cpu.conv2d(image, kernel, null, ConvSpec.downsample(), out)));
         ops.add(cpu -> run(cpu, new int[] {2, 33, 128}, out -> cpu.attention(q, k, k,
@@ -69,11 +71,20 @@ class ThreadCountTest {
         Tensor weight = RandomTensors.uniform(random, DType.F32, 1f, 700, 90);
         Tensor batch = RandomTensors.uniform(random, DType.F32, 1f, 77, 700);
         try (CpuBackend cpu = new CpuBackend(2)) {
+            // 77 rows take the panel path, 13 the single row tile, 2 and 1 the GEMV
             float[] all = run(cpu, 77, 90, out -> cpu.matmul(batch, weight, null, out));
-            for (int row : new int[] {0, 5, 40, 76}) {
-                float[] alone = run(cpu, 1, 90, out -> cpu.matmul(batch.narrow(row, 1), weight, null, out));
+            float[] some = run(cpu, 13, 90, out -> cpu.matmul(batch.narrow(30, 13), weight, null, out));
+            for (int row : new int[] {0, 5, 30, 40, 42, 76}) {
                 float[] inBatch = java.util.Arrays.copyOfRange(all, row * 90, row * 90 + 90);
-                assertArrayEquals(inBatch, alone, "row " + row);
+                float[] alone = run(cpu, 1, 90, out -> cpu.matmul(batch.narrow(row, 1), weight, null, out));
+                float[] pair = run(cpu, 2, 90, out -> cpu.matmul(batch.narrow(Math.min(row, 75), 2), weight, null, out));
+                assertArrayEquals(inBatch, alone, "row " + row + " alone");
+                assertArrayEquals(inBatch, java.util.Arrays.copyOfRange(pair, (row - Math.min(row, 75)) * 90,
+                        (row - Math.min(row, 75)) * 90 + 90), "row " + row + " in a pair");
+                if (row >= 30 && row < 43) {
+                    assertArrayEquals(inBatch, java.util.Arrays.copyOfRange(some, (row - 30) * 90, (row - 29) * 90),
+                            "row " + row + " among 13");
+                }
             }
         }
     }
