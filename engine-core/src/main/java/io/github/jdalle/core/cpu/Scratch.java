@@ -4,14 +4,14 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Per-thread scratch arrays (and off-heap buffers) for the kernels, grown on demand and then reused by every later call on the
- * same thread, so that steady-state inference allocates nothing. Each slot belongs to one purpose; a kernel
- * never holds two arrays of the same slot.
+ * Per-thread scratch arrays and off-heap buffers for the kernels, grown on demand and then reused by every
+ * later call on the same thread, so that steady-state inference allocates nothing. Each slot belongs to one
+ * purpose; a kernel never holds two arrays (or two buffers) of the same slot.
  */
 final class Scratch {
     /** What a scratch array is for; kernels that call each other use different slots. */
     enum Slot {
-        /** A packed block of the right-hand GEMM operand. */
+        /** The packed right-hand GEMM operand (an array), or widened weight rows for the GEMV (a buffer). */
         GEMM_B,
         /** A packed strip of the left-hand GEMM operand. */
         GEMM_A,

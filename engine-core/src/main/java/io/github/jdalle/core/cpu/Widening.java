@@ -17,8 +17,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Widening of F32, F16 and BF16 storage to float. 16-bit weights stay 16-bit in memory; every kernel widens
- * them through here, a row at a time into an L1 buffer, exactly (each 16-bit value is a float).
+ * Widening of F32, F16 and BF16 storage to float, exactly (every 16-bit value is a float). 16-bit weights
+ * stay 16-bit in memory; the kernels widen them through here, in registers or a few rows at a time into a
+ * cache-sized buffer.
  */
 final class Widening {
     static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
