@@ -50,7 +50,8 @@ final class Attention {
         long maskRow = spec.keyMask() == null ? 0 : (long) b * spec.keyMask().dim(1);
         // a causal query t sits at position keys − Tq + t and sees the keys up to it
         int visible = spec.causal() ? Math.clamp(keys - queries + t + 1, 0, keys) : keys;
-        float[] scores = Scratch.floats(Scratch.Slot.SCORES, Math.max(visible, 1));
+        // room for a whole number of vectors, which exponentiate pads
+        float[] scores = Scratch.floats(Scratch.Slot.SCORES, Gemm.ceilDiv(Math.max(visible, 1), LANES) * LANES);
         float[] head = Scratch.floats(Scratch.Slot.HEAD, 2 * headDim);
         long queryAt = (((long) b * queries + t) * width + (long) h * headDim) * Float.BYTES;
         MemorySegment.copy(q.segment(), F32, queryAt, head, 0, headDim);
@@ -70,7 +71,7 @@ final class Attention {
             result.asSlice(queryAt, (long) headDim * Float.BYTES).fill((byte) 0);
             return;
         }
-        float sum = Norms.exponentiate(scores, 0, visible, max);
+        float sum = VectorMath.exponentiate(scores, visible, max);
 
         int accumulator = headDim;
         Arrays.fill(head, accumulator, accumulator + headDim, 0f);

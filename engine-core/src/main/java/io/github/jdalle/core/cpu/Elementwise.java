@@ -31,29 +31,16 @@ final class Elementwise {
 
     /**
      * out = f(x), x any float dtype, out F32. The chunk buffer is a whole number of vectors long, so the last
-     * vector runs unmasked over a few stale lanes that are never written out.
+     * vector runs over a few stale lanes that are never written out.
      */
     static void activate(ThreadPool pool, Activation function, Tensor x, Tensor out) {
         chunks(pool, x.elementCount(), 40, (start, count) -> {
             float[] values = Scratch.floats(Scratch.Slot.OPERAND_A, CHUNK);
             Widening.toFloats(x.segment(), x.dtype(), start, values, 0, count);
             switch (function) {
-                case GELU -> {
-                    for (int i = 0; i < count; i += LANES) {
-                        VectorMath.gelu(FloatVector.fromArray(FLOATS, values, i)).intoArray(values, i);
-                    }
-                }
-                case QUICK_GELU -> {
-                    for (int i = 0; i < count; i += LANES) {
-                        VectorMath.timesSigmoid(FloatVector.fromArray(FLOATS, values, i), QUICK_GELU_HIGH, QUICK_GELU_LOW)
-                                .intoArray(values, i);
-                    }
-                }
-                case SWISH -> {
-                    for (int i = 0; i < count; i += LANES) {
-                        VectorMath.timesSigmoid(FloatVector.fromArray(FLOATS, values, i), 1f, 0f).intoArray(values, i);
-                    }
-                }
+                case GELU -> VectorMath.gelu(values, count);
+                case QUICK_GELU -> VectorMath.timesSigmoid(values, count, QUICK_GELU_HIGH, QUICK_GELU_LOW);
+                case SWISH -> VectorMath.timesSigmoid(values, count, 1f, 0f);
             }
             MemorySegment.copy(values, 0, out.segment(), F32, start * Float.BYTES, count);
         });

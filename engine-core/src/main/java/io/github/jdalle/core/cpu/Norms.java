@@ -7,7 +7,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -168,10 +167,11 @@ final class Norms {
         int width = x.columns();
         MemorySegment result = out.segment();
         pool.parallelFor(x.rows(), ThreadPool.grain(24L * width), (first, last) -> {
-            float[] row = Scratch.floats(Scratch.Slot.OPERAND_A, width);
+            // room for a whole number of vectors, which exponentiate pads
+            float[] row = Scratch.floats(Scratch.Slot.OPERAND_A, Gemm.ceilDiv(width, LANES) * LANES);
             for (int r = first; r < last; r++) {
                 Widening.toFloats(x.segment(), x.dtype(), (long) r * width, row, 0, width);
-                float sum = exponentiate(row, 0, width, max(row, width));
+                float sum = VectorMath.exponentiate(row, width, max(row, width));
                 int c = 0;
                 for (; c <= width - LANES; c += LANES) {
                     FloatVector.fromArray(FLOATS, row, c).div(sum).intoArray(row, c);
@@ -182,27 +182,6 @@ final class Norms {
                 MemorySegment.copy(row, 0, result, F32, (long) r * width * Float.BYTES, width);
             }
         });
-    }
-
-    /** values[i] = e^(values[i] − max) for i in [from, from + count), returning their sum (in a fixed order). */
-    static float exponentiate(float[] values, int from, int count, float max) {
-        FloatVector sums = FloatVector.zero(FLOATS);
-        int i = 0;
-        for (; i <= count - LANES; i += LANES) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(FLOATS, values, from + i).sub(max));
-            e.intoArray(values, from + i);
-            sums = sums.add(e);
-        }
-        float sum = VectorMath.sumLanes(sums);
-        if (i < count) {
-            // the same vector exp for the last few, so that every value comes from one function
-            VectorMask<Float> tail = FLOATS.indexInRange(i, count);
-            VectorMath.exp(FloatVector.fromArray(FLOATS, values, from + i, tail).sub(max)).intoArray(values, from + i, tail);
-            for (; i < count; i++) {
-                sum += values[from + i];
-            }
-        }
-        return sum;
     }
 
     private static float sum(float[] values, int count) {

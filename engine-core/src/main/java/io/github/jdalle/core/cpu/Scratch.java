@@ -31,6 +31,12 @@ final class Scratch {
         OPERAND_A,
         /** A chunk of a second operand widened to floats. */
         OPERAND_B,
+        /** The large parts of the arguments of a vectorised exp, and then its results. */
+        EXP_HIGH,
+        /** The small corrections to the arguments of a vectorised exp. */
+        EXP_LOW,
+        /** A factor applied to the results of a vectorised exp. */
+        EXP_FACTOR,
         /** Attention scores of one query. */
         SCORES,
         /** One query row or output accumulator of attention. */
