@@ -35,7 +35,10 @@ final class Conv2d {
         Gemm.multiply(pool, rows, pixels, depth, weight, bias, out.segment());
     }
 
-    /** The im2col rows: row (b, oy, ox), column (ky, kx, ci) is x[b, oy·s − padTop + ky, ox·s − padLeft + kx, ci] or 0. */
+    /**
+     * The im2col rows: row (b, oy, ox), column (ky, kx, ci) is x[b, oy·s − padTop + ky, ox·s − padLeft + kx, ci],
+     * or 0 in the padding.
+     */
     private static Gemm.Rows imageRows(Tensor x, int kernelWidth, ConvSpec spec, int outHeight, int outWidth) {
         MemorySegment image = x.segment();
         int height = x.dim(1);

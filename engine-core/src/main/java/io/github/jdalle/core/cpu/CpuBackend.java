@@ -248,7 +248,8 @@ public final class CpuBackend implements Backend {
         }
         long rowBytes = (long) width * cache.dtype().byteSize();
         for (int b = 0; b < batch; b++) {
-            MemorySegment.copy(rows.segment(), b * rowBytes, cache.segment(), ((long) b * slots + slot) * rowBytes, rowBytes);
+            MemorySegment.copy(rows.segment(), b * rowBytes, cache.segment(), ((long) b * slots + slot) * rowBytes,
+                    rowBytes);
         }
     }
 

@@ -32,7 +32,7 @@ final class Gemm {
     private static final int LANES = Widening.LANES;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    /** Register tile: 6 rows × 2 vectors = 12 accumulators + 2 weight vectors + 1 broadcast of the 16 AVX2 registers. */
+    /** Register tile: 6 rows × 2 vectors, 12 accumulators + 2 weight vectors + 1 broadcast of the 16 AVX2 registers. */
     static final int MR = 6;
     static final int NR = 2 * LANES;
     /** Depth of a block. It fixes the summation order, so it never depends on the shape or the thread count. */
@@ -53,7 +53,7 @@ final class Gemm {
 
     /** The left operand, delivered a block at a time: rows of a matrix, or the im2col rows of a convolution. */
     interface Rows {
-        /** Writes rows {@code [row, row + count)}, columns {@code [k0, k0 + depth)} to {@code panel}, row-major with stride depth. */
+        /** Rows {@code [row, row + count)}, columns {@code [k0, k0 + depth)} into {@code panel}, stride depth. */
         void pack(int row, int count, int k0, int depth, float[] panel);
     }
 
@@ -129,7 +129,7 @@ final class Gemm {
         }
     }
 
-    /** Packs the panel of weight columns {@code [column, column + columns)}, then runs rows {@code [row, end)} against it. */
+    /** Packs the panel of weight columns {@code [column, column + columns)}, then runs rows {@code [row, end)} on it. */
     private static void panel(Rows a, int k, Tensor weight, float[] bias, MemorySegment out, int n, int row, int end,
                               int column, int columns) {
         int strips = ceilDiv(columns, NR);
@@ -208,7 +208,7 @@ final class Gemm {
         if (rest == 0) {
             return;
         }
-        // four rows at a time side by side into an off-heap buffer, then into the strips, zero-padded
+        // a group of rows at a time (widened side by side) into an off-heap buffer, then into the strips, zero-padded
         int strips = ceilDiv(rest, NR);
         long rowBytes = (long) strips * NR * Float.BYTES;
         MemorySegment rows = Scratch.segment(Scratch.Slot.GEMM_ROW, ROW_GROUP * rowBytes);
@@ -222,7 +222,8 @@ final class Gemm {
                     int to = base + ((direct + s) * depth + p + g) * NR;
                     long from = g * rowBytes + (long) s * NR * Float.BYTES;
                     FloatVector.fromMemorySegment(FLOATS, rows, from, LE).intoArray(packed, to);
-                    FloatVector.fromMemorySegment(FLOATS, rows, from + LANES * Float.BYTES, LE).intoArray(packed, to + LANES);
+                    FloatVector.fromMemorySegment(FLOATS, rows, from + LANES * Float.BYTES, LE)
+                            .intoArray(packed, to + LANES);
                 }
             }
         }

@@ -161,7 +161,8 @@ final class Gemv {
             x3.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + 3 * stride, LE),
                     x2.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + 2 * stride, LE),
                     x1.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + stride, LE),
-                    x0.fma(FloatVector.fromMemorySegment(FLOATS, w, wc, LE), FloatVector.fromArray(FLOATS, sums, to + c)))))
+                    x0.fma(FloatVector.fromMemorySegment(FLOATS, w, wc, LE),
+                            FloatVector.fromArray(FLOATS, sums, to + c)))))
                     .intoArray(sums, to + c);
         }
         tail(x, at, 1, w, w0, stride, false, columns, sums, to, c);

@@ -132,7 +132,8 @@ final class Norms {
                                                int count) {
         int c = 0;
         for (; c <= count - LANES; c += LANES) {
-            FloatVector d = FloatVector.fromArray(FLOATS, values, c).sub(FloatVector.fromArray(FLOATS, center, centerAt + c));
+            FloatVector d = FloatVector.fromArray(FLOATS, values, c)
+                    .sub(FloatVector.fromArray(FLOATS, center, centerAt + c));
             d.fma(d, FloatVector.fromArray(FLOATS, sums, at + c)).intoArray(sums, at + c);
         }
         for (; c < count; c++) {

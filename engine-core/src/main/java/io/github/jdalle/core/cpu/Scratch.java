@@ -64,11 +64,12 @@ final class Scratch {
         return array;
     }
 
-    /** This thread's {@code count} distinct row arrays, each at least {@code length} long (for widening rows side by side). */
+    /** This thread's {@code count} distinct arrays, each at least {@code length} long (rows widened side by side). */
     static float[][] rows(int count, int length) {
         Scratch scratch = LOCAL.get();
         if (scratch.rows.length < count || scratch.rows[0].length < length) {
-            scratch.rows = new float[count][Math.max(length, scratch.rows.length == 0 ? 0 : scratch.rows[0].length * 3 / 2)];
+            int grown = scratch.rows.length == 0 ? 0 : scratch.rows[0].length * 3 / 2;
+            scratch.rows = new float[count][Math.max(length, grown)];
         }
         return scratch.rows;
     }

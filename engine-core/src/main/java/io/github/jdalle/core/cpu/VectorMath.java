@@ -111,9 +111,11 @@ final class VectorMath {
             FloatVector t = magnitude.mul(INV_SQRT2);
             FloatVector reciprocal = FloatVector.broadcast(FLOATS, 1f).div(t.add(2f));
             FloatVector u = t.neg().add(2f).mul(reciprocal);
-            FloatVector p = u.fma(ERFC_11, ERFC_10).fma(u, FloatVector.broadcast(FLOATS, ERFC_9)).fma(u, FloatVector.broadcast(FLOATS, ERFC_8))
-                    .fma(u, FloatVector.broadcast(FLOATS, ERFC_7)).fma(u, FloatVector.broadcast(FLOATS, ERFC_6)).fma(u, FloatVector.broadcast(FLOATS, ERFC_5))
-                    .fma(u, FloatVector.broadcast(FLOATS, ERFC_4)).fma(u, FloatVector.broadcast(FLOATS, ERFC_3)).fma(u, FloatVector.broadcast(FLOATS, ERFC_2))
+            FloatVector p = u.fma(ERFC_11, ERFC_10)
+                    .fma(u, FloatVector.broadcast(FLOATS, ERFC_9)).fma(u, FloatVector.broadcast(FLOATS, ERFC_8))
+                    .fma(u, FloatVector.broadcast(FLOATS, ERFC_7)).fma(u, FloatVector.broadcast(FLOATS, ERFC_6))
+                    .fma(u, FloatVector.broadcast(FLOATS, ERFC_5)).fma(u, FloatVector.broadcast(FLOATS, ERFC_4))
+                    .fma(u, FloatVector.broadcast(FLOATS, ERFC_3)).fma(u, FloatVector.broadcast(FLOATS, ERFC_2))
                     .fma(u, FloatVector.broadcast(FLOATS, ERFC_1)).fma(u, FloatVector.broadcast(FLOATS, ERFC_0));
             // erfc(t)/2 = reciprocal·e^(−t² + P) with t² = (square + squareError)/2 exactly: the large part
             // goes to exp as high, the rest as the correction

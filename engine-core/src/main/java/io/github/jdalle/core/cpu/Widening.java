@@ -42,7 +42,10 @@ final class Widening {
         return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    /** {@code count} elements of {@code type} starting at element {@code index} of {@code source}, widened into {@code destination}. */
+    /**
+     * {@code count} elements of {@code type} from element {@code index} of {@code source}, widened into
+     * {@code destination}.
+     */
     static void toFloats(MemorySegment source, DType type, long index, float[] destination, int destinationIndex,
                          int count) {
         switch (type) {
@@ -151,7 +154,8 @@ final class Widening {
                                      int count) {
         int i = 0;
         for (; i <= count - LANES; i += LANES) {
-            bf16(ShortVector.fromMemorySegment(SHORTS, source, (index + i) * 2, LE)).intoArray(destination, destinationIndex + i);
+            bf16(ShortVector.fromMemorySegment(SHORTS, source, (index + i) * 2, LE))
+                    .intoArray(destination, destinationIndex + i);
         }
         for (; i < count; i++) {
             destination[destinationIndex + i] = HalfFloats.bf16ToFloat(source.getAtIndex(I16, index + i));

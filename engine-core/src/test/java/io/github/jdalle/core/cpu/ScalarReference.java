@@ -298,7 +298,8 @@ public final class ScalarReference implements Backend {
         int outChannels = kernel.dim(3);
         int outHeight = spec.outputSize(height, kh, true);
         int outWidth = spec.outputSize(width, kw, false);
-        if (kernel.dim(2) != inChannels || !Arrays.equals(out.shape(), new int[] {batch, outHeight, outWidth, outChannels})) {
+        int[] expected = {batch, outHeight, outWidth, outChannels};
+        if (kernel.dim(2) != inChannels || !Arrays.equals(out.shape(), expected)) {
             throw new JdalleException("conv2d: x " + x + " with kernel " + kernel + " does not give out " + out);
         }
         float[] acc = new float[outChannels];
@@ -391,7 +392,8 @@ public final class ScalarReference implements Backend {
         }
         long rowBytes = (long) width * cache.dtype().byteSize();
         for (int b = 0; b < batch; b++) {
-            MemorySegment.copy(rows.segment(), b * rowBytes, cache.segment(), ((long) b * slots + slot) * rowBytes, rowBytes);
+            MemorySegment.copy(rows.segment(), b * rowBytes, cache.segment(), ((long) b * slots + slot) * rowBytes,
+                    rowBytes);
         }
     }
 

@@ -43,7 +43,8 @@ class ThreadCountTest {
         ops.add(cpu -> run(cpu, 3, 2730, out -> cpu.matmul(skinny, weight, null, out)));
         ops.add(cpu -> run(cpu, 13, 2730, out -> cpu.matmul(fewRows, weight, bias, out)));
         ops.add(cpu -> run(cpu, new int[] {1, 19, 23, 40}, out -> cpu.conv2d(image, kernel, null, ConvSpec.same(3), out)));
-        ops.add(cpu -> run(cpu, new int[] {1, 9, 11, 40}, out -> cpu.conv2d(image, kernel, null, ConvSpec.downsample(), out)));
+        ops.add(cpu -> run(cpu, new int[] {1, 9, 11, 40},
+                out -> cpu.conv2d(image, kernel, null, ConvSpec.downsample(), out)));
         ops.add(cpu -> run(cpu, new int[] {2, 33, 128}, out -> cpu.attention(q, k, k,
                 new AttentionSpec(4, 0.125f, 40, true, null), out)));
         ops.add(cpu -> run(cpu, new int[] {1, 19, 23, 64}, out -> cpu.groupNorm(image, 32, scale, scale, 1e-6f, out)));

@@ -27,7 +27,8 @@ class ThreadPoolTest {
                             }
                         });
                         for (int i = 0; i < n; i++) {
-                            assertEquals(1, hits.get(i), "index " + i + " of " + n + ", grain " + grain + ", " + threads + " threads");
+                            assertEquals(1, hits.get(i),
+                                    "index " + i + " of " + n + ", grain " + grain + ", " + threads + " threads");
                         }
                     }
                 }
