@@ -6,6 +6,7 @@ import io.github.jdalle.core.Backend;
 import io.github.jdalle.core.ConvSpec;
 import io.github.jdalle.core.DType;
 import io.github.jdalle.core.JdalleException;
+import io.github.jdalle.core.ShapeChecks;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.Workspace;
 
@@ -80,21 +81,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor x, Tensor weight, Tensor bias, Tensor out) {
-        int k = x.columns();
-        int m = x.rows();
-        if (weight.rank() != 2 || weight.dim(0) != k) {
-            throw new JdalleException("matmul: x " + x + " does not fit weight " + weight);
-        }
-        int n = weight.dim(1);
-        if (out.columns() != n || out.rows() != m) {
-            throw new JdalleException("matmul: out " + out + " is not (" + m + ", " + n + ")");
-        }
-        if (bias != null && bias.elementCount() != n) {
-            throw new JdalleException("matmul: bias " + bias + " does not have " + n + " elements");
-        }
+        ShapeChecks.matmul(x, weight, bias, out);
         requireF32("matmul", x, out);
         requireFloat("matmul", weight, bias);
-        Gemm.multiply(pool, Gemm.matrix(x.segment(), k), m, k, weight, constants(bias), out.segment());
+        int k = x.columns();
+        Gemm.multiply(pool, Gemm.matrix(x.segment(), k), x.rows(), k, weight, constants(bias), out.segment());
     }
 
     @Override
@@ -120,7 +111,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void layerNorm(Tensor x, Tensor scale, Tensor bias, float eps, Tensor out) {
         int width = x.columns();
-        checkSameCount("layerNorm", x, out);
+        ShapeChecks.sameCount("layerNorm", x, out);
         checkLength("layerNorm", scale, width);
         checkLength("layerNorm", bias, width);
         requireF32("layerNorm", out);
@@ -130,7 +121,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void groupNorm(Tensor x, int groups, Tensor scale, Tensor bias, float eps, Tensor out) {
-        checkSameCount("groupNorm", x, out);
+        ShapeChecks.sameCount("groupNorm", x, out);
         int channels = x.columns();
         if (groups <= 0 || channels % groups != 0 || x.rank() < 2) {
             throw new JdalleException("groupNorm: " + channels + " channels of " + x + " do not split into "
@@ -145,18 +136,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void activate(Activation function, Tensor x, Tensor out) {
-        checkSameCount("activate", x, out);
+        ShapeChecks.sameCount("activate", x, out);
         requireF32("activate", out);
         Elementwise.activate(pool, function, x, out);
     }
 
     @Override
     public void add(Tensor a, Tensor b, Tensor out) {
-        checkSameCount("add", a, out);
-        long bCount = b.elementCount();
-        if (bCount != a.elementCount() && bCount != a.columns()) {
-            throw new JdalleException("add: " + b + " is neither the shape of " + a + " nor one of its rows");
-        }
+        ShapeChecks.add(a, b, out);
         requireFloat("add", a, b);
         requireF32("add", out);
         Elementwise.add(pool, a, b, out);
@@ -164,8 +151,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void mul(Tensor a, Tensor b, Tensor out) {
-        checkSameCount("mul", a, b);
-        checkSameCount("mul", a, out);
+        ShapeChecks.sameCount("mul", a, b);
+        ShapeChecks.sameCount("mul", a, out);
         requireFloat("mul", a, b);
         requireF32("mul", out);
         Elementwise.mul(pool, a, b, out);
@@ -173,7 +160,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void scale(Tensor x, float factor, Tensor out) {
-        checkSameCount("scale", x, out);
+        ShapeChecks.sameCount("scale", x, out);
         requireFloat("scale", x);
         requireF32("scale", out);
         Elementwise.scale(pool, x, factor, out);
@@ -181,7 +168,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void softmax(Tensor x, Tensor out) {
-        checkSameCount("softmax", x, out);
+        ShapeChecks.sameCount("softmax", x, out);
         requireFloat("softmax", x);
         requireF32("softmax", out);
         Norms.softmax(pool, x, out);
@@ -211,10 +198,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void upsampleNearest2x(Tensor x, Tensor out) {
-        if (x.rank() != 4 || x.dtype() != out.dtype() || !Arrays.equals(out.shape(),
-                new int[] {x.dim(0), 2 * x.dim(1), 2 * x.dim(2), x.dim(3)})) {
-            throw new JdalleException("upsampleNearest2x: " + x + " does not give " + out);
-        }
+        ShapeChecks.upsampleNearest2x(x, out);
         Elementwise.upsampleNearest2x(pool, x, out);
     }
 
@@ -270,12 +254,6 @@ public final class CpuBackend implements Backend {
         float[] values = Scratch.floats(slot, length);
         Arrays.fill(values, 0, length, fill);
         return values;
-    }
-
-    private static void checkSameCount(String op, Tensor a, Tensor b) {
-        if (a.elementCount() != b.elementCount()) {
-            throw new JdalleException(op + ": " + a + " and " + b + " differ in size");
-        }
     }
 
     private static void checkLength(String op, Tensor tensor, int length) {
