@@ -10,7 +10,6 @@ import io.github.jdalle.core.ShapeChecks;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.Workspace;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -39,26 +38,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor load(Tensor weight) {
-        if (!weight.isHost()) {
-            throw new JdalleException("the CPU backend cannot use a device tensor: " + weight);
-        }
-        return weight;
+        return HostMemory.load(weight);
     }
 
     @Override
     public Workspace workspace() {
-        Arena arena = Arena.ofShared();
-        return new Workspace() {
-            @Override
-            public Tensor allocate(DType dtype, int... shape) {
-                return Tensor.allocate(arena, dtype, shape);
-            }
-
-            @Override
-            public void close() {
-                arena.close();
-            }
-        };
+        return HostMemory.workspace();
     }
 
     @Override
@@ -73,10 +58,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copy(Tensor source, Tensor destination) {
-        if (source.dtype() != destination.dtype() || source.elementCount() != destination.elementCount()) {
-            throw new JdalleException("copy: " + source + " does not fit " + destination);
-        }
-        MemorySegment.copy(source.segment(), 0, destination.segment(), 0, source.byteSize());
+        HostMemory.copy(source, destination);
     }
 
     @Override

@@ -4,12 +4,11 @@ import io.github.jdalle.core.Activation;
 import io.github.jdalle.core.AttentionSpec;
 import io.github.jdalle.core.Backend;
 import io.github.jdalle.core.ConvSpec;
-import io.github.jdalle.core.DType;
 import io.github.jdalle.core.JdalleException;
+import io.github.jdalle.core.ShapeChecks;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.Workspace;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -26,26 +25,12 @@ public final class ScalarReference implements Backend {
 
     @Override
     public Tensor load(Tensor weight) {
-        if (!weight.isHost()) {
-            throw new JdalleException("the CPU backend cannot use a device tensor: " + weight);
-        }
-        return weight;
+        return HostMemory.load(weight);
     }
 
     @Override
     public Workspace workspace() {
-        Arena arena = Arena.ofShared();
-        return new Workspace() {
-            @Override
-            public Tensor allocate(DType dtype, int... shape) {
-                return Tensor.allocate(arena, dtype, shape);
-            }
-
-            @Override
-            public void close() {
-                arena.close();
-            }
-        };
+        return HostMemory.workspace();
     }
 
     @Override
@@ -60,26 +45,15 @@ public final class ScalarReference implements Backend {
 
     @Override
     public void copy(Tensor source, Tensor destination) {
-        if (source.dtype() != destination.dtype() || source.elementCount() != destination.elementCount()) {
-            throw new JdalleException("copy: " + source + " does not fit " + destination);
-        }
-        MemorySegment.copy(source.segment(), 0, destination.segment(), 0, source.byteSize());
+        HostMemory.copy(source, destination);
     }
 
     @Override
     public void matmul(Tensor x, Tensor weight, Tensor bias, Tensor out) {
+        ShapeChecks.matmul(x, weight, bias, out);
         int k = x.columns();
         int m = x.rows();
-        if (weight.rank() != 2 || weight.dim(0) != k) {
-            throw new JdalleException("matmul: x " + x + " does not fit weight " + weight);
-        }
         int n = weight.dim(1);
-        if (out.columns() != n || out.rows() != m) {
-            throw new JdalleException("matmul: out " + out + " is not (" + m + ", " + n + ")");
-        }
-        if (bias != null && bias.elementCount() != n) {
-            throw new JdalleException("matmul: bias " + bias + " does not have " + n + " elements");
-        }
         float[] row = new float[n];
         for (int r = 0; r < m; r++) {
             Arrays.fill(row, 0f);
@@ -160,7 +134,7 @@ public final class ScalarReference implements Backend {
     @Override
     public void layerNorm(Tensor x, Tensor scale, Tensor bias, float eps, Tensor out) {
         int width = x.columns();
-        checkSameCount("layerNorm", x, out);
+        ShapeChecks.sameCount("layerNorm", x, out);
         for (int r = 0; r < x.rows(); r++) {
             long base = (long) r * width;
             double mean = 0;
@@ -190,7 +164,7 @@ public final class ScalarReference implements Backend {
 
     @Override
     public void groupNorm(Tensor x, int groups, Tensor scale, Tensor bias, float eps, Tensor out) {
-        checkSameCount("groupNorm", x, out);
+        ShapeChecks.sameCount("groupNorm", x, out);
         int channels = x.dim(-1);
         if (channels % groups != 0) {
             throw new JdalleException("groupNorm: " + channels + " channels do not split into " + groups + " groups");
@@ -230,7 +204,7 @@ public final class ScalarReference implements Backend {
 
     @Override
     public void activate(Activation function, Tensor x, Tensor out) {
-        checkSameCount("activate", x, out);
+        ShapeChecks.sameCount("activate", x, out);
         elementwise(x.elementCount(), i -> {
             double v = x.getFloat(i);
             double y = switch (function) {
@@ -244,30 +218,27 @@ public final class ScalarReference implements Backend {
 
     @Override
     public void add(Tensor a, Tensor b, Tensor out) {
-        checkSameCount("add", a, out);
+        ShapeChecks.add(a, b, out);
         long bCount = b.elementCount();
-        if (bCount != a.elementCount() && bCount != a.columns()) {
-            throw new JdalleException("add: " + b + " is neither the shape of " + a + " nor one of its rows");
-        }
         elementwise(a.elementCount(), i -> out.setFloat(i, a.getFloat(i) + b.getFloat(i % bCount)));
     }
 
     @Override
     public void mul(Tensor a, Tensor b, Tensor out) {
-        checkSameCount("mul", a, b);
-        checkSameCount("mul", a, out);
+        ShapeChecks.sameCount("mul", a, b);
+        ShapeChecks.sameCount("mul", a, out);
         elementwise(a.elementCount(), i -> out.setFloat(i, a.getFloat(i) * b.getFloat(i)));
     }
 
     @Override
     public void scale(Tensor x, float factor, Tensor out) {
-        checkSameCount("scale", x, out);
+        ShapeChecks.sameCount("scale", x, out);
         elementwise(x.elementCount(), i -> out.setFloat(i, x.getFloat(i) * factor));
     }
 
     @Override
     public void softmax(Tensor x, Tensor out) {
-        checkSameCount("softmax", x, out);
+        ShapeChecks.sameCount("softmax", x, out);
         int width = x.columns();
         for (int r = 0; r < x.rows(); r++) {
             long base = (long) r * width;
@@ -345,9 +316,7 @@ public final class ScalarReference implements Backend {
         int height = x.dim(1);
         int width = x.dim(2);
         int channels = x.dim(3);
-        if (!Arrays.equals(out.shape(), new int[] {batch, 2 * height, 2 * width, channels})) {
-            throw new JdalleException("upsampleNearest2x: " + x + " does not give " + out);
-        }
+        ShapeChecks.upsampleNearest2x(x, out);
         long rowBytes = (long) channels * x.dtype().byteSize();
         for (int row = 0; row < batch * 2 * height; row++) {
             int b = row / (2 * height);
@@ -409,12 +378,6 @@ public final class ScalarReference implements Backend {
         int n = Math.toIntExact(count);
         for (int i = 0; i < n; i++) {
             body.run(i);
-        }
-    }
-
-    private static void checkSameCount(String op, Tensor a, Tensor b) {
-        if (a.elementCount() != b.elementCount()) {
-            throw new JdalleException(op + ": " + a + " and " + b + " differ in size");
         }
     }
 }
