@@ -27,6 +27,28 @@ public final class ShapeChecks {
         }
     }
 
+    /**
+     * {@link Backend#attention}: q (B, Tq, D), k and v (B, Tk, D), out like q, D divisible by the heads, at most Tk
+     * keys in use, and an optional I32 key mask (B, ≥ keys).
+     *
+     * @return the number of keys in use ({@link AttentionSpec#keyCount()}, or Tk when it is -1)
+     */
+    public static int attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out) {
+        Tensor mask = spec.keyMask();
+        int keyRows = k.rank() == 3 ? k.dim(1) : -1;
+        int keys = spec.keyCount() < 0 ? keyRows : spec.keyCount();
+        if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || q.dim(2) % spec.heads() != 0 || k.dim(0) != q.dim(0)
+                || v.dim(0) != q.dim(0) || k.dim(2) != q.dim(2) || v.dim(2) != q.dim(2) || v.dim(1) != keyRows
+                || keys > keyRows || !Arrays.equals(out.shape(), q.shape())
+                || (mask != null && (mask.dtype() != DType.I32 || mask.rank() != 2 || mask.dim(0) != q.dim(0)
+                || mask.dim(1) < keys))) {
+            throw new JdalleException("attention: shapes q " + q + ", k " + k + ", v " + v + ", out " + out
+                    + (mask == null ? "" : ", mask " + mask) + " with " + spec.heads() + " heads over " + keys
+                    + " keys do not fit");
+        }
+        return keys;
+    }
+
     /** {@link Backend#add}: b is either of a's size or one row of a, which is broadcast; out is of a's size. */
     public static void add(Tensor a, Tensor b, Tensor out) {
         sameCount("add", a, out);

@@ -189,29 +189,16 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out) {
         begin();
-        if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3) {
-            throw new JdalleException("attention: q " + q + ", k " + k + ", v " + v + " must be (B, T, D)");
-        }
+        int keys = ShapeChecks.attention(q, k, v, spec, out);
         int batch = q.dim(0);
         int queries = q.dim(1);
         int width = q.dim(2);
         int keyRows = k.dim(1);
-        int keys = spec.keyCount() < 0 ? keyRows : spec.keyCount();
         int heads = spec.heads();
-        if (width % heads != 0 || k.dim(0) != batch || v.dim(0) != batch || k.dim(2) != width || v.dim(2) != width
-                || v.dim(1) != keyRows || keys > keyRows || !Arrays.equals(out.shape(), q.shape())) {
-            throw new JdalleException("attention: shapes q " + q + ", k " + k + ", v " + v + ", out " + out
-                    + " with " + heads + " heads over " + keys + " keys do not fit");
-        }
         for (Tensor t : new Tensor[] {q, k, v, out}) {
             requireF32("attention", "q, k, v and out", t);
         }
         Tensor mask = spec.keyMask();
-        if (mask != null && (mask.dtype() != DType.I32 || mask.rank() != 2 || mask.dim(0) != batch
-                || mask.dim(1) < keys)) {
-            throw new JdalleException("attention: key mask " + mask + " is not an I32 (" + batch + ", " + keyRows
-                    + ") tensor");
-        }
         int headDim = width / heads;
         Kernel kernel = attentionKernel(headDim);
         if (batch == 0 || queries == 0 || headDim == 0) {

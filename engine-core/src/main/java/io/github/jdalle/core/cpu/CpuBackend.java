@@ -72,20 +72,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out) {
-        int batch = q.dim(0);
-        int width = q.dim(2);
-        int keyRows = k.dim(1);
-        int keys = spec.keyCount() < 0 ? keyRows : spec.keyCount();
-        Tensor mask = spec.keyMask();
-        if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || width % spec.heads() != 0 || k.dim(0) != batch
-                || v.dim(0) != batch || k.dim(2) != width || v.dim(2) != width || v.dim(1) != keyRows
-                || keys > keyRows || !Arrays.equals(out.shape(), q.shape())
-                || (mask != null && (mask.dtype() != DType.I32 || mask.rank() != 2 || mask.dim(0) != batch
-                || mask.dim(1) < keys))) {
-            throw new JdalleException("attention: shapes q " + q + ", k " + k + ", v " + v + ", out " + out
-                    + (mask == null ? "" : ", mask " + mask) + " with " + spec.heads() + " heads over " + keys
-                    + " keys do not fit");
-        }
+        int keys = ShapeChecks.attention(q, k, v, spec, out);
         requireF32("attention", q, k, v, out);
         Attention.run(pool, q, k, v, spec, keys, out);
     }

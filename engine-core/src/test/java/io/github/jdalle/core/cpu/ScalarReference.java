@@ -76,13 +76,8 @@ public final class ScalarReference implements Backend {
         int queries = q.dim(1);
         int width = q.dim(2);
         int keyRows = k.dim(1);
-        int keys = spec.keyCount() < 0 ? keyRows : spec.keyCount();
+        int keys = ShapeChecks.attention(q, k, v, spec, out);
         int heads = spec.heads();
-        if (width % heads != 0 || k.dim(0) != batch || v.dim(0) != batch || k.dim(2) != width || v.dim(2) != width
-                || v.dim(1) != keyRows || keys > keyRows || !Arrays.equals(out.shape(), q.shape())) {
-            throw new JdalleException("attention: shapes q " + q + ", k " + k + ", v " + v + ", out " + out
-                    + " with " + heads + " heads over " + keys + " keys do not fit");
-        }
         Tensor mask = spec.keyMask();
         int headDim = width / heads;
         float[] scores = new float[keys];
