@@ -167,7 +167,7 @@ final class Gemm {
                     case 2 -> kernel2(packedA, depth, packed, strip, sums);
                     default -> kernel1(packedA, depth, packed, strip, sums);
                 }
-                accumulate(sums, NR, height, out, n, row + r, column + s * NR, Math.min(NR, columns - s * NR),
+                accumulate(sums, 0, NR, height, out, n, row + r, column + s * NR, Math.min(NR, columns - s * NR),
                         k0 == 0, bias);
             }
             r += height;
@@ -257,14 +257,14 @@ final class Gemm {
     }
 
     /**
-     * Adds block sums (row r at {@code sums[r·stride …]}) to rows {@code [row, row + height)}, columns
+     * Adds block sums (row r at {@code sums[offset + r·stride …]}) to rows {@code [row, row + height)}, columns
      * {@code [column, column + width)} of the output; the first block starts from the bias (or zero).
      */
-    static void accumulate(float[] sums, int stride, int height, MemorySegment out, int n, int row,
-                                   int column, int width, boolean firstBlock, float[] bias) {
+    static void accumulate(float[] sums, int offset, int stride, int height, MemorySegment out, int n, int row,
+                           int column, int width, boolean firstBlock, float[] bias) {
         for (int r = 0; r < height; r++) {
             long at = ((long) (row + r) * n + column) * Float.BYTES;
-            int from = r * stride;
+            int from = offset + r * stride;
             int c = 0;
             // three loops rather than a branch inside one: a vector assigned on several paths is boxed by the JIT
             if (!firstBlock) {

@@ -9,16 +9,19 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static io.github.jdalle.core.cpu.Widening.LE;
 
 /**
  * {@code out = A·W (+ bias)} for one to three rows of A (a decoder step for one image), where the cost is
- * streaming W from memory. W is read once, four rows at a time over a range of up to 2048 columns (long
- * contiguous runs, four streams in flight), F32 in place and 16-bit weights widened into an L1 buffer, and
- * applied to every row of A while it is there. The threads split the columns.
+ * streaming W from memory. The work is split into units of one block of {@link Gemm#KC} weight rows by a range of
+ * columns: whole rows where N is at most {@link #MAX_TILE_COLUMNS}, so that a unit reads one contiguous stretch of
+ * the weight file and consecutive units continue it. A unit reads its rows four at a time (four streams in flight),
+ * F32 and BF16 in place and F16 widened into an L1 buffer, and applies them to every row of A while they are there.
+ * The threads share the units; the caller then adds the blocks' sums up in order.
  *
  * <p>The arithmetic is the GEMM's, element for element: for each block of {@link Gemm#KC} weight rows a
  * chain of fused multiply-adds from zero, added to the previous blocks in order. A row's result is therefore
@@ -39,15 +42,22 @@ final class Gemv {
     /** Weight rows widened and applied together. */
     private static final int ROW_GROUP = 4;
     /**
-     * Columns per tile at most: each weight row is read 8 KB (F32) or 4 KB at a time, a page or two, which
-     * keeps TLB misses rare; the sums and four widened rows stay in L2.
+     * Columns per unit at most: a unit's sums (up to three rows of them) stay in L1 and L2, and wider matrices
+     * (the lm_head's 16 385 columns) still give each thread several units.
      */
-    private static final int MAX_TILE_COLUMNS = 2048;
+    private static final int MAX_TILE_COLUMNS = 4096;
     /**
-     * Columns per tile at least (2 KB runs of an F32 weight row): one tile per thread where N allows. Splitting the
-     * decoder's N = 1024 matrices into four narrow tiles per thread made a mini-1 step 1.4× slower (128 vs 92 ms).
+     * Columns per unit at least (2 KB runs of an F32 weight row) when narrowing the units to share them evenly:
+     * narrower runs defeat the hardware prefetcher.
      */
     private static final int MIN_TILE_COLUMNS = 512;
+    /**
+     * Floats between rows of sums: with rows exactly 4 KB apart (N = 1024), storing one row's sums and loading
+     * the next row's alias in the store buffer (same page offset) and stall.
+     */
+    private static final int SUM_PADDING = 16;
+    /** The odd column of a pair of BF16 weights read as one int. */
+    private static final int HIGH_HALF = 0xFFFF0000;
 
     private Gemv() {
     }
@@ -55,80 +65,137 @@ final class Gemv {
     /** As {@link Gemm#multiply}, for m ≤ {@link #MAX_ROWS}. */
     static void multiply(ThreadPool pool, Gemm.Rows a, int m, int k, Tensor weight, float[] bias, MemorySegment out) {
         int n = weight.dim(1);
-        int width = Math.clamp(Gemm.ceilDiv(Gemm.ceilDiv(n, pool.threads()), LANES) * LANES, MIN_TILE_COLUMNS,
-                MAX_TILE_COLUMNS);
-        int tiles = Gemm.ceilDiv(n, width);
-        pool.parallelFor(tiles, ThreadPool.grain((long) (m + 2) * width * k), (first, last) -> {
+        int blocks = Gemm.ceilDiv(k, Gemm.KC);
+        int tiles = Gemm.ceilDiv(n, MAX_TILE_COLUMNS);
+        // as many units for every thread (K = 2730 has 11 blocks), unless there are plenty
+        int threads = pool.threads();
+        while (blocks * tiles % threads != 0 && blocks * tiles < 4 * threads
+                && Gemm.ceilDiv(n, tiles + 1) >= MIN_TILE_COLUMNS) {
+            tiles++;
+        }
+        int width = Math.min(n, Gemm.ceilDiv(Gemm.ceilDiv(n, tiles), LANES) * LANES);
+        int columnTiles = Gemm.ceilDiv(n, width);
+        // block b's sums for row r start at (b·m + r)·stride
+        int stride = n + SUM_PADDING;
+        float[] partials = Scratch.floats(Scratch.Slot.GEMV_PARTIALS, blocks * m * stride);
+        pool.parallelFor(blocks * columnTiles, ThreadPool.grain((long) (m + 2) * width * Gemm.KC), (first, last) -> {
+            for (int u = first; u < last; u++) {
+                int block = u / columnTiles;
+                int column = (u % columnTiles) * width;
+                int k0 = block * Gemm.KC;
+                unit(a, m, k0, Math.min(Gemm.KC, k - k0), weight, n, column, Math.min(width, n - column), partials,
+                        block * m * stride + column, stride);
+            }
+        });
+        pool.parallelFor(columnTiles, ThreadPool.grain((long) blocks * m * width), (first, last) -> {
             for (int t = first; t < last; t++) {
-                tile(a, m, k, weight, bias, out, n, t * width, Math.min(width, n - t * width));
+                int column = t * width;
+                int columns = Math.min(width, n - column);
+                for (int block = 0; block < blocks; block++) {
+                    Gemm.accumulate(partials, block * m * stride + column, stride, m, out, n, 0, column, columns, block == 0,
+                            bias);
+                }
             }
         });
     }
 
-    private static void tile(Gemm.Rows a, int m, int k, Tensor weight, float[] bias, MemorySegment out, int n,
-                             int column, int columns) {
-        float[] rows = Scratch.floats(Scratch.Slot.GEMM_A, m * k + m * ROW_GROUP);
-        float[] sums = Scratch.floats(Scratch.Slot.GEMM_TILE, m * columns);
+    /**
+     * The sums of weight rows {@code [k0, k0 + depth)} (one block), columns {@code [column, column + columns)}, for
+     * every row of A, into {@code sums} from {@code to} (row r at {@code to + r·sumStride}).
+     */
+    private static void unit(Gemm.Rows a, int m, int k0, int depth, Tensor weight, int n, int column, int columns,
+                             float[] sums, int to, int sumStride) {
+        float[] rows = Scratch.floats(Scratch.Slot.GEMM_A, m * depth + m * ROW_GROUP);
         // off heap like the weights, so that the kernels see one kind of memory segment
         MemorySegment buffer = Scratch.segment(Scratch.Slot.GEMM_B, (long) ROW_GROUP * columns * Float.BYTES);
-        int group = m * k;  // the current group's x values, (m, ROW_GROUP), follow the rows
-        a.pack(0, m, 0, k, rows);
-        for (int k0 = 0; k0 < k; k0 += Gemm.KC) {
-            int end = Math.min(k, k0 + Gemm.KC);
-            Arrays.fill(sums, 0, m * columns, 0f);
-            for (int p = k0; p < end; p += ROW_GROUP) {
-                int used = Math.min(ROW_GROUP, end - p);
-                for (int r = 0; r < m; r++) {
-                    for (int g = 0; g < ROW_GROUP; g++) {
-                        rows[group + r * ROW_GROUP + g] = g < used ? rows[r * k + p + g] : 0f;
-                    }
-                }
-                // F32 and BF16 weights are read in place (BF16 widened in registers); F16 weights, and a short
-                // last group padded with zero weights to go with its zero x (fma(0, 0, s) = s exactly), are
-                // widened into the buffer first
-                if (used == ROW_GROUP && weight.dtype() != DType.F16) {
-                    long bytes = weight.dtype().byteSize();
-                    long at = ((long) p * n + column) * bytes;
-                    boolean bf16 = weight.dtype() == DType.BF16;
-                    for (int r = 0; r < m; r += 2) {
-                        int x = group + r * ROW_GROUP;
-                        if (m - r >= 2 && bf16) {
-                            rows2Bf16(rows, x, weight.segment(), at, n * bytes, columns, sums, r * columns);
-                        } else if (m - r >= 2) {
-                            rows2(rows, x, weight.segment(), at, n * bytes, columns, sums, r * columns);
-                        } else if (bf16) {
-                            rows1Bf16(rows, x, weight.segment(), at, n * bytes, columns, sums, r * columns);
-                        } else {
-                            rows1(rows, x, weight.segment(), at, n * bytes, columns, sums, r * columns);
-                        }
-                    }
-                    continue;
-                }
-                long stride = (long) columns * Float.BYTES;
-                Widening.rowsToFloats(weight.segment(), weight.dtype(), (long) p * n + column, n, used, buffer, 0,
-                        stride, columns);
-                if (used < ROW_GROUP) {
-                    buffer.asSlice(used * stride, (ROW_GROUP - used) * stride).fill((byte) 0);
-                }
-                for (int r = 0; r < m; r += 2) {
-                    int x = group + r * ROW_GROUP;
-                    if (m - r >= 2) {
-                        rows2(rows, x, buffer, 0, stride, columns, sums, r * columns);
-                    } else {
-                        rows1(rows, x, buffer, 0, stride, columns, sums, r * columns);
-                    }
+        int group = m * depth;  // the current group's x values, (m, ROW_GROUP), follow the rows
+        a.pack(0, m, k0, depth, rows);
+        for (int r = 0; r < m; r++) {
+            Arrays.fill(sums, to + r * sumStride, to + r * sumStride + columns, 0f);
+        }
+        long bytes = weight.dtype().byteSize();
+        long rowBytes = n * bytes;
+        boolean bf16 = weight.dtype() == DType.BF16;
+        // F32 and BF16 weights are read in place (BF16 widened in registers); F16 weights, and a short last group
+        // padded with zero weights to go with its zero x (fma(0, 0, s) = s exactly), are widened into the buffer
+        int inPlace = weight.dtype() == DType.F16 ? 0 : depth - depth % ROW_GROUP;
+        for (int p = 0; p < inPlace; p += ROW_GROUP) {
+            groupValues(rows, m, depth, p, ROW_GROUP, group);
+            long at = ((long) (k0 + p) * n + column) * bytes;
+            for (int r = 0; r < m; r += 2) {
+                int x = group + r * ROW_GROUP;
+                int s = to + r * sumStride;
+                if (m - r >= 2 && bf16) {
+                    rows2Bf16(rows, x, weight.segment(), at, rowBytes, columns, sums, s, sumStride);
+                } else if (m - r >= 2) {
+                    rows2(rows, x, weight.segment(), at, rowBytes, columns, sums, s, sumStride);
+                } else if (bf16) {
+                    rows1Bf16(rows, x, weight.segment(), at, rowBytes, columns, sums, s);
+                } else {
+                    rows1(rows, x, weight.segment(), at, rowBytes, columns, sums, s);
                 }
             }
-            Gemm.accumulate(sums, columns, m, out, n, 0, column, columns, k0 == 0, bias);
+        }
+        if (bf16) {
+            interleave(sums, to, sumStride, m, columns);
+        }
+        for (int p = inPlace; p < depth; p += ROW_GROUP) {
+            int used = Math.min(ROW_GROUP, depth - p);
+            groupValues(rows, m, depth, p, used, group);
+            long stride = (long) columns * Float.BYTES;
+            Widening.rowsToFloats(weight.segment(), weight.dtype(), (long) (k0 + p) * n + column, n, used, buffer, 0,
+                    stride, columns);
+            if (used < ROW_GROUP) {
+                buffer.asSlice(used * stride, (ROW_GROUP - used) * stride).fill((byte) 0);
+            }
+            for (int r = 0; r < m; r += 2) {
+                int x = group + r * ROW_GROUP;
+                int s = to + r * sumStride;
+                if (m - r >= 2) {
+                    rows2(rows, x, buffer, 0, stride, columns, sums, s, sumStride);
+                } else {
+                    rows1(rows, x, buffer, 0, stride, columns, sums, s);
+                }
+            }
+        }
+    }
+
+    /** The x values of weight rows {@code [p, p + used)} for each row of A, zero past {@code used}, at {@code group}. */
+    private static void groupValues(float[] rows, int m, int depth, int p, int used, int group) {
+        for (int r = 0; r < m; r++) {
+            for (int g = 0; g < ROW_GROUP; g++) {
+                rows[group + r * ROW_GROUP + g] = g < used ? rows[r * depth + p + g] : 0f;
+            }
+        }
+    }
+
+    /**
+     * Puts the BF16 kernels' sums back in column order: they keep each run of {@code 2·LANES} columns as the even
+     * columns, then the odd ones (see {@link #rows2Bf16}).
+     */
+    private static void interleave(float[] sums, int to, int sumStride, int m, int columns) {
+        float[] pair = Scratch.floats(Scratch.Slot.GEMM_TILE, 2 * LANES);
+        for (int r = 0; r < m; r++) {
+            for (int c = to + r * sumStride, end = c + columns - columns % (2 * LANES); c < end; c += 2 * LANES) {
+                System.arraycopy(sums, c, pair, 0, 2 * LANES);
+                for (int i = 0; i < LANES; i++) {
+                    sums[c + 2 * i] = pair[i];
+                    sums[c + 2 * i + 1] = pair[LANES + i];
+                }
+            }
         }
     }
 
     // For each column c and row r: s = sums[r][c]; s = fma(x[r][g], w[g][c], s) for g = 0, 1, 2, 3 in order.
-    // x[r][g] is x[at + 4r + g]; w[g][c] is the float at byte w0 + g·stride + 4c of w. One kernel per row count,
-    // with the broadcast x values held in registers across the columns.
+    // x[r][g] is x[at + 4r + g]; w[g][c] is weight c of the row at byte w0 + g·stride of w; sums[r][c] is
+    // sums[to + r·sumStride + c]. One kernel per row count, with the broadcast x values held in registers across
+    // the columns, and two column vectors per iteration so that independent chains of multiply-adds overlap: with
+    // one, each iteration's four-deep chain waited on the last (a single thread streamed 9.8 instead of 11.3 GB/s).
+    // F32 and BF16 weights get a kernel each: a weight vector loaded on one of two paths is boxed by the JIT, which
+    // made a shared kernel five times slower.
 
     private static void rows2(float[] x, int at, MemorySegment w, long w0, long stride, int columns, float[] sums,
-                              int to) {
+                              int to, int sumStride) {
         FloatVector x00 = FloatVector.broadcast(FLOATS, x[at]);
         FloatVector x01 = FloatVector.broadcast(FLOATS, x[at + 1]);
         FloatVector x02 = FloatVector.broadcast(FLOATS, x[at + 2]);
@@ -138,6 +205,37 @@ final class Gemv {
         FloatVector x12 = FloatVector.broadcast(FLOATS, x[at + 6]);
         FloatVector x13 = FloatVector.broadcast(FLOATS, x[at + 7]);
         int c = 0;
+        // two column vectors at a time: four independent chains of four dependent multiply-adds in flight
+        for (; c <= columns - 2 * LANES; c += 2 * LANES) {
+            long wc = w0 + (long) c * Float.BYTES;
+            long wd = wc + (long) LANES * Float.BYTES;
+            int s0 = to + c;
+            int s1 = to + sumStride + c;
+            FloatVector w0c = FloatVector.fromMemorySegment(FLOATS, w, wc, LE);
+            FloatVector w0d = FloatVector.fromMemorySegment(FLOATS, w, wd, LE);
+            FloatVector a0 = x00.fma(w0c, FloatVector.fromArray(FLOATS, sums, s0));
+            FloatVector b0 = x00.fma(w0d, FloatVector.fromArray(FLOATS, sums, s0 + LANES));
+            FloatVector a1 = x10.fma(w0c, FloatVector.fromArray(FLOATS, sums, s1));
+            FloatVector b1 = x10.fma(w0d, FloatVector.fromArray(FLOATS, sums, s1 + LANES));
+            FloatVector w1c = FloatVector.fromMemorySegment(FLOATS, w, wc + stride, LE);
+            FloatVector w1d = FloatVector.fromMemorySegment(FLOATS, w, wd + stride, LE);
+            a0 = x01.fma(w1c, a0);
+            b0 = x01.fma(w1d, b0);
+            a1 = x11.fma(w1c, a1);
+            b1 = x11.fma(w1d, b1);
+            FloatVector w2c = FloatVector.fromMemorySegment(FLOATS, w, wc + 2 * stride, LE);
+            FloatVector w2d = FloatVector.fromMemorySegment(FLOATS, w, wd + 2 * stride, LE);
+            a0 = x02.fma(w2c, a0);
+            b0 = x02.fma(w2d, b0);
+            a1 = x12.fma(w2c, a1);
+            b1 = x12.fma(w2d, b1);
+            FloatVector w3c = FloatVector.fromMemorySegment(FLOATS, w, wc + 3 * stride, LE);
+            FloatVector w3d = FloatVector.fromMemorySegment(FLOATS, w, wd + 3 * stride, LE);
+            x03.fma(w3c, a0).intoArray(sums, s0);
+            x03.fma(w3d, b0).intoArray(sums, s0 + LANES);
+            x13.fma(w3c, a1).intoArray(sums, s1);
+            x13.fma(w3d, b1).intoArray(sums, s1 + LANES);
+        }
         for (; c <= columns - LANES; c += LANES) {
             long wc = w0 + (long) c * Float.BYTES;
             FloatVector w0v = FloatVector.fromMemorySegment(FLOATS, w, wc, LE);
@@ -145,13 +243,13 @@ final class Gemv {
             FloatVector w2v = FloatVector.fromMemorySegment(FLOATS, w, wc + 2 * stride, LE);
             FloatVector w3v = FloatVector.fromMemorySegment(FLOATS, w, wc + 3 * stride, LE);
             int s0 = to + c;
-            int s1 = to + columns + c;
+            int s1 = to + sumStride + c;
             x03.fma(w3v, x02.fma(w2v, x01.fma(w1v, x00.fma(w0v, FloatVector.fromArray(FLOATS, sums, s0)))))
                     .intoArray(sums, s0);
             x13.fma(w3v, x12.fma(w2v, x11.fma(w1v, x10.fma(w0v, FloatVector.fromArray(FLOATS, sums, s1)))))
                     .intoArray(sums, s1);
         }
-        tail(x, at, 2, w, w0, stride, false, columns, sums, to, c);
+        tail(x, at, 2, w, w0, stride, false, columns, sums, to, sumStride, c);
     }
 
     private static void rows1(float[] x, int at, MemorySegment w, long w0, long stride, int columns, float[] sums,
@@ -161,21 +259,31 @@ final class Gemv {
         FloatVector x2 = FloatVector.broadcast(FLOATS, x[at + 2]);
         FloatVector x3 = FloatVector.broadcast(FLOATS, x[at + 3]);
         int c = 0;
-        for (; c <= columns - LANES; c += LANES) {
+        for (; c <= columns - 2 * LANES; c += 2 * LANES) {
             long wc = w0 + (long) c * Float.BYTES;
-            x3.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + 3 * stride, LE),
-                    x2.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + 2 * stride, LE),
-                    x1.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + stride, LE),
-                    x0.fma(FloatVector.fromMemorySegment(FLOATS, w, wc, LE),
-                            FloatVector.fromArray(FLOATS, sums, to + c)))))
-                    .intoArray(sums, to + c);
+            long wd = wc + (long) LANES * Float.BYTES;
+            int s = to + c;
+            FloatVector a = x0.fma(FloatVector.fromMemorySegment(FLOATS, w, wc, LE), FloatVector.fromArray(FLOATS, sums, s));
+            FloatVector b = x0.fma(FloatVector.fromMemorySegment(FLOATS, w, wd, LE),
+                    FloatVector.fromArray(FLOATS, sums, s + LANES));
+            a = x1.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + stride, LE), a);
+            b = x1.fma(FloatVector.fromMemorySegment(FLOATS, w, wd + stride, LE), b);
+            a = x2.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + 2 * stride, LE), a);
+            b = x2.fma(FloatVector.fromMemorySegment(FLOATS, w, wd + 2 * stride, LE), b);
+            x3.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + 3 * stride, LE), a).intoArray(sums, s);
+            x3.fma(FloatVector.fromMemorySegment(FLOATS, w, wd + 3 * stride, LE), b).intoArray(sums, s + LANES);
         }
-        tail(x, at, 1, w, w0, stride, false, columns, sums, to, c);
+        tail(x, at, 1, w, w0, stride, false, columns, sums, to, 0, c);
     }
 
-    /** As {@link #rows2} with BF16 weights (w0 and stride in bytes of BF16 rows), widened in registers. */
+    // The BF16 kernels read 2·LANES weights of a row as LANES ints, each holding an even column in its low half
+    // and the next odd one in its high half: a shift and a mask widen them (a bfloat16 is the upper half of a
+    // float), half the work of widening each half-width vector. The sums of such a run are kept as its even columns
+    // then its odd ones, which interleave puts back in order; the columns past the last whole run go to tail.
+
+    /** As {@link #rows2} with BF16 weights (w0 and stride in bytes of BF16 rows), sums of whole runs permuted. */
     private static void rows2Bf16(float[] x, int at, MemorySegment w, long w0, long stride, int columns, float[] sums,
-                                  int to) {
+                                  int to, int sumStride) {
         FloatVector x00 = FloatVector.broadcast(FLOATS, x[at]);
         FloatVector x01 = FloatVector.broadcast(FLOATS, x[at + 1]);
         FloatVector x02 = FloatVector.broadcast(FLOATS, x[at + 2]);
@@ -185,23 +293,43 @@ final class Gemv {
         FloatVector x12 = FloatVector.broadcast(FLOATS, x[at + 6]);
         FloatVector x13 = FloatVector.broadcast(FLOATS, x[at + 7]);
         int c = 0;
-        for (; c <= columns - LANES; c += LANES) {
-            long wc = w0 + 2L * c;
-            FloatVector w0v = Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, wc, LE));
-            FloatVector w1v = Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, wc + stride, LE));
-            FloatVector w2v = Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, wc + 2 * stride, LE));
-            FloatVector w3v = Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, wc + 3 * stride, LE));
+        for (; c <= columns - 2 * LANES; c += 2 * LANES) {
+            long wc = w0 + (long) c * Short.BYTES;
             int s0 = to + c;
-            int s1 = to + columns + c;
-            x03.fma(w3v, x02.fma(w2v, x01.fma(w1v, x00.fma(w0v, FloatVector.fromArray(FLOATS, sums, s0)))))
-                    .intoArray(sums, s0);
-            x13.fma(w3v, x12.fma(w2v, x11.fma(w1v, x10.fma(w0v, FloatVector.fromArray(FLOATS, sums, s1)))))
-                    .intoArray(sums, s1);
+            int s1 = to + sumStride + c;
+            IntVector w0p = IntVector.fromMemorySegment(Widening.INTS, w, wc, LE);
+            FloatVector w0e = w0p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w0o = w0p.and(HIGH_HALF).reinterpretAsFloats();
+            FloatVector a0 = x00.fma(w0e, FloatVector.fromArray(FLOATS, sums, s0));
+            FloatVector b0 = x00.fma(w0o, FloatVector.fromArray(FLOATS, sums, s0 + LANES));
+            FloatVector a1 = x10.fma(w0e, FloatVector.fromArray(FLOATS, sums, s1));
+            FloatVector b1 = x10.fma(w0o, FloatVector.fromArray(FLOATS, sums, s1 + LANES));
+            IntVector w1p = IntVector.fromMemorySegment(Widening.INTS, w, wc + stride, LE);
+            FloatVector w1e = w1p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1o = w1p.and(HIGH_HALF).reinterpretAsFloats();
+            a0 = x01.fma(w1e, a0);
+            b0 = x01.fma(w1o, b0);
+            a1 = x11.fma(w1e, a1);
+            b1 = x11.fma(w1o, b1);
+            IntVector w2p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 2 * stride, LE);
+            FloatVector w2e = w2p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w2o = w2p.and(HIGH_HALF).reinterpretAsFloats();
+            a0 = x02.fma(w2e, a0);
+            b0 = x02.fma(w2o, b0);
+            a1 = x12.fma(w2e, a1);
+            b1 = x12.fma(w2o, b1);
+            IntVector w3p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 3 * stride, LE);
+            FloatVector w3e = w3p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3o = w3p.and(HIGH_HALF).reinterpretAsFloats();
+            x03.fma(w3e, a0).intoArray(sums, s0);
+            x03.fma(w3o, b0).intoArray(sums, s0 + LANES);
+            x13.fma(w3e, a1).intoArray(sums, s1);
+            x13.fma(w3o, b1).intoArray(sums, s1 + LANES);
         }
-        tail(x, at, 2, w, w0, stride, true, columns, sums, to, c);
+        tail(x, at, 2, w, w0, stride, true, columns, sums, to, sumStride, c);
     }
 
-    /** As {@link #rows1} with BF16 weights (w0 and stride in bytes of BF16 rows), widened in registers. */
+    /** As {@link #rows1} with BF16 weights (w0 and stride in bytes of BF16 rows), sums of whole runs permuted. */
     private static void rows1Bf16(float[] x, int at, MemorySegment w, long w0, long stride, int columns, float[] sums,
                                   int to) {
         FloatVector x0 = FloatVector.broadcast(FLOATS, x[at]);
@@ -209,30 +337,38 @@ final class Gemv {
         FloatVector x2 = FloatVector.broadcast(FLOATS, x[at + 2]);
         FloatVector x3 = FloatVector.broadcast(FLOATS, x[at + 3]);
         int c = 0;
-        for (; c <= columns - LANES; c += LANES) {
-            long wc = w0 + 2L * c;
-            x3.fma(Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, wc + 3 * stride, LE)),
-                    x2.fma(Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, wc + 2 * stride, LE)),
-                    x1.fma(Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, wc + stride, LE)),
-                    x0.fma(Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, wc, LE)),
-                            FloatVector.fromArray(FLOATS, sums, to + c)))))
-                    .intoArray(sums, to + c);
+        for (; c <= columns - 2 * LANES; c += 2 * LANES) {
+            long wc = w0 + (long) c * Short.BYTES;
+            int s = to + c;
+            IntVector w0p = IntVector.fromMemorySegment(Widening.INTS, w, wc, LE);
+            FloatVector a = x0.fma(w0p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(),
+                    FloatVector.fromArray(FLOATS, sums, s));
+            FloatVector b = x0.fma(w0p.and(HIGH_HALF).reinterpretAsFloats(), FloatVector.fromArray(FLOATS, sums, s + LANES));
+            IntVector w1p = IntVector.fromMemorySegment(Widening.INTS, w, wc + stride, LE);
+            a = x1.fma(w1p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
+            b = x1.fma(w1p.and(HIGH_HALF).reinterpretAsFloats(), b);
+            IntVector w2p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 2 * stride, LE);
+            a = x2.fma(w2p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
+            b = x2.fma(w2p.and(HIGH_HALF).reinterpretAsFloats(), b);
+            IntVector w3p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 3 * stride, LE);
+            x3.fma(w3p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a).intoArray(sums, s);
+            x3.fma(w3p.and(HIGH_HALF).reinterpretAsFloats(), b).intoArray(sums, s + LANES);
         }
-        tail(x, at, 1, w, w0, stride, true, columns, sums, to, c);
+        tail(x, at, 1, w, w0, stride, true, columns, sums, to, 0, c);
     }
 
     /** The columns past the last full vector, with the same fused multiply-adds as the vector lanes. */
     private static void tail(float[] x, int at, int height, MemorySegment w, long w0, long stride, boolean bf16,
-                             int columns, float[] sums, int to, int from) {
+                             int columns, float[] sums, int to, int sumStride, int from) {
         for (int r = 0; r < height; r++) {
             for (int c = from; c < columns; c++) {
-                float sum = sums[to + r * columns + c];
+                float sum = sums[to + r * sumStride + c];
                 for (int g = 0; g < ROW_GROUP; g++) {
                     long row = w0 + g * stride;
                     float weight = bf16 ? HalfFloats.bf16ToFloat(w.get(I16, row + 2L * c)) : w.get(F32, row + 4L * c);
                     sum = Math.fma(x[at + ROW_GROUP * r + g], weight, sum);
                 }
-                sums[to + r * columns + c] = sum;
+                sums[to + r * sumStride + c] = sum;
             }
         }
     }

@@ -17,6 +17,8 @@ final class Scratch {
         GEMM_A,
         /** One register tile of GEMM results. */
         GEMM_TILE,
+        /** The GEMV's sums per block of K, filled by the workers and added up by the caller, whose array it is. */
+        GEMV_PARTIALS,
         /** A few weight rows widened to floats while packing. */
         GEMM_ROW,
         /** One row of F16 values widened on the way to off-heap memory. */
@@ -37,9 +39,11 @@ final class Scratch {
         EXP_LOW,
         /** A factor applied to the results of a vectorised exp. */
         EXP_FACTOR,
-        /** Attention scores of one query. */
+        /** Attention scores of one query for every head. */
+        ALL_SCORES,
+        /** Attention scores of one query and head, through the softmax. */
         SCORES,
-        /** One query row or output accumulator of attention. */
+        /** One query row, the output accumulators and per-head statistics of attention. */
         HEAD
     }
 

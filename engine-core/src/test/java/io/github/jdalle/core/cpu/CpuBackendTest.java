@@ -46,7 +46,7 @@ class CpuBackendTest {
     @EnumSource(names = {"F32", "F16", "BF16"})
     void matmulMatchesReferenceOnAwkwardShapes(DType weightType) {
         int[][] shapes = {  // M, K, N
-            {1, 1, 1}, {1, 7, 90}, {7, 90, 7}, {2, 2730, 90}, {8, 300, 33}, {1, 1024, 16385}, {13, 257, 100},
+            {1, 1, 1}, {1, 7, 90}, {7, 90, 7}, {2, 2730, 90}, {3, 600, 1027}, {2, 1030, 4100}, {8, 300, 33}, {1, 1024, 16385}, {13, 257, 100},
             {32, 90, 2730}, {33, 513, 47}, {97, 64, 40}, {200, 260, 17}};
         for (int[] shape : shapes) {
             for (boolean withBias : new boolean[] {false, true}) {

@@ -9,6 +9,8 @@ import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.testing.RandomTensors;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -67,9 +69,10 @@ class ThreadCountTest {
         }
     }
 
-    @Test
-    void aGemmRowIsTheSameAloneAndInABatch() {
-        Tensor weight = RandomTensors.uniform(random, DType.F32, 1f, 700, 90);
+    @ParameterizedTest
+    @EnumSource(names = {"F32", "F16", "BF16"})
+    void aGemmRowIsTheSameAloneAndInABatch(DType weightType) {
+        Tensor weight = RandomTensors.uniform(random, weightType, 1f, 700, 90);
         Tensor batch = RandomTensors.uniform(random, DType.F32, 1f, 77, 700);
         try (CpuBackend cpu = new CpuBackend(2)) {
             // 77 rows take the panel path, 13 the single row tile, 2 and 1 the GEMV
@@ -79,7 +82,7 @@ class ThreadCountTest {
                 float[] inBatch = java.util.Arrays.copyOfRange(all, row * 90, row * 90 + 90);
                 float[] alone = run(cpu, 1, 90, out -> cpu.matmul(batch.narrow(row, 1), weight, null, out));
                 float[] pair = run(cpu, 2, 90, out -> cpu.matmul(batch.narrow(Math.min(row, 75), 2), weight, null, out));
-                assertArrayEquals(inBatch, alone, "row " + row + " alone");
+                assertArrayEquals(inBatch, alone, weightType + " row " + row + " alone");
                 assertArrayEquals(inBatch, java.util.Arrays.copyOfRange(pair, (row - Math.min(row, 75)) * 90,
                         (row - Math.min(row, 75)) * 90 + 90), "row " + row + " in a pair");
                 if (row >= 30 && row < 43) {
