@@ -13,10 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
 import static io.github.jdalle.core.cpu.Widening.LE;
 
 /**
- * Scaled dot-product attention, one (batch, head, query) row at a time in parallel: vectorised dot products
- * against the visible keys, a max-subtracted softmax, then the probability-weighted sum of the values. Rows of
- * the same head are adjacent in the work order, so a head's keys and values stay in cache. A query that sees
- * no key at all (which the models never produce) gets a zero output rather than NaN.
+ * Scaled dot-product attention, one (batch, query) position at a time in parallel, all heads together: each key
+ * row and each value row is read once, whole and in order (in a decoder step the KV cache is the only large
+ * operand, and reading it a head at a time touched a new page for every 256 bytes), giving every head its
+ * vectorised dot product, then per head a max-subtracted softmax and the probability-weighted sum of the values.
+ * A query that sees no key at all (which the models never produce) gets a zero output rather than NaN.
  */
 final class Attention {
     private static final VectorSpecies<Float> FLOATS = Widening.FLOATS;
@@ -31,85 +32,103 @@ final class Attention {
     static void run(ThreadPool pool, Tensor q, Tensor k, Tensor v, AttentionSpec spec, int keys, Tensor out) {
         int batch = q.dim(0);
         int queries = q.dim(1);
-        int heads = spec.heads();
-        long rowCost = 2L * keys * (q.dim(2) / heads) + 16L * keys;
-        pool.parallelFor(batch * heads * queries, ThreadPool.grain(rowCost), (first, last) -> {
+        long positionCost = 2L * keys * q.dim(2) + 16L * keys * spec.heads();
+        pool.parallelFor(batch * queries, ThreadPool.grain(positionCost), (first, last) -> {
             for (int i = first; i < last; i++) {
-                row(q, k, v, spec, keys, out, i / (heads * queries), i / queries % heads, i % queries);
+                position(q, k, v, spec, keys, out, i / queries, i % queries);
             }
         });
     }
 
-    private static void row(Tensor q, Tensor k, Tensor v, AttentionSpec spec, int keys, Tensor out,
-                            int b, int h, int t) {
+    private static void position(Tensor q, Tensor k, Tensor v, AttentionSpec spec, int keys, Tensor out, int b,
+                                 int t) {
         int queries = q.dim(1);
         int width = q.dim(2);
         int keyRows = k.dim(1);
-        int headDim = width / spec.heads();
+        int heads = spec.heads();
+        int headDim = width / heads;
         MemorySegment mask = spec.keyMask() == null ? null : spec.keyMask().segment();
         long maskRow = spec.keyMask() == null ? 0 : (long) b * spec.keyMask().dim(1);
         // a causal query t sits at position keys − Tq + t and sees the keys up to it
         int visible = spec.causal() ? Math.clamp(keys - queries + t + 1, 0, keys) : keys;
-        // room for a whole number of vectors, which exponentiate pads
-        float[] scores = Scratch.floats(Scratch.Slot.SCORES, Gemm.ceilDiv(Math.max(visible, 1), LANES) * LANES);
-        float[] head = Scratch.floats(Scratch.Slot.HEAD, 2 * headDim);
-        long queryAt = (((long) b * queries + t) * width + (long) h * headDim) * Float.BYTES;
-        MemorySegment.copy(q.segment(), F32, queryAt, head, 0, headDim);
+        // head h's scores at h·stride; the softmax works on a copy with room for a whole number of vectors
+        int stride = Math.max(visible, 1);
+        float[] scores = Scratch.floats(Scratch.Slot.ALL_SCORES, heads * stride);
+        float[] softmax = Scratch.floats(Scratch.Slot.SCORES, Gemm.ceilDiv(stride, LANES) * LANES);
+        // the query row, then the output accumulators, then each head's maximum score and exponential sum
+        float[] head = Scratch.floats(Scratch.Slot.HEAD, 2 * width + 2 * heads);
+        int accumulator = width;
+        int maxima = 2 * width;
+        int sums = maxima + heads;
+        long rowAt = ((long) b * queries + t) * width * Float.BYTES;
+        MemorySegment.copy(q.segment(), F32, rowAt, head, 0, width);
+        Arrays.fill(head, maxima, maxima + heads, Float.NEGATIVE_INFINITY);
 
-        float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < visible; j++) {
-            if (mask != null && mask.getAtIndex(I32, maskRow + j) == 0) {
-                scores[j] = Float.NEGATIVE_INFINITY;
-                continue;
+            boolean masked = mask != null && mask.getAtIndex(I32, maskRow + j) == 0;
+            long keyAt = ((long) b * keyRows + j) * width * Float.BYTES;
+            for (int h = 0; h < heads; h++) {
+                float score = masked ? Float.NEGATIVE_INFINITY
+                        : dot(head, h * headDim, k.segment(), keyAt + (long) h * headDim * Float.BYTES, headDim)
+                                * spec.scale();
+                scores[h * stride + j] = score;
+                head[maxima + h] = Math.max(head[maxima + h], score);
             }
-            long keyAt = (((long) b * keyRows + j) * width + (long) h * headDim) * Float.BYTES;
-            scores[j] = dot(head, k.segment(), keyAt, headDim) * spec.scale();
-            max = Math.max(max, scores[j]);
+        }
+        for (int h = 0; h < heads; h++) {
+            if (head[maxima + h] != Float.NEGATIVE_INFINITY) {
+                System.arraycopy(scores, h * stride, softmax, 0, visible);
+                head[sums + h] = VectorMath.exponentiate(softmax, visible, head[maxima + h]);
+                System.arraycopy(softmax, 0, scores, h * stride, visible);
+            }
+        }
+
+        Arrays.fill(head, accumulator, accumulator + width, 0f);
+        for (int j = 0; j < visible; j++) {
+            long valueAt = ((long) b * keyRows + j) * width * Float.BYTES;
+            for (int h = 0; h < heads; h++) {
+                float p = head[maxima + h] == Float.NEGATIVE_INFINITY ? 0f : scores[h * stride + j];
+                if (p != 0f) {
+                    axpy(p, v.segment(), valueAt + (long) h * headDim * Float.BYTES, head, accumulator + h * headDim,
+                            headDim);
+                }
+            }
         }
         MemorySegment result = out.segment();
-        if (max == Float.NEGATIVE_INFINITY) {
-            result.asSlice(queryAt, (long) headDim * Float.BYTES).fill((byte) 0);
-            return;
-        }
-        float sum = VectorMath.exponentiate(scores, visible, max);
-
-        int accumulator = headDim;
-        Arrays.fill(head, accumulator, accumulator + headDim, 0f);
-        for (int j = 0; j < visible; j++) {
-            float p = scores[j];
-            if (p != 0f) {
-                long valueAt = (((long) b * keyRows + j) * width + (long) h * headDim) * Float.BYTES;
-                axpy(p, v.segment(), valueAt, head, accumulator, headDim);
+        for (int h = 0; h < heads; h++) {
+            // a head that sees no key keeps its zero accumulators: 0 / 1
+            float sum = head[maxima + h] == Float.NEGATIVE_INFINITY ? 1f : head[sums + h];
+            int from = accumulator + h * headDim;
+            long to = rowAt + (long) h * headDim * Float.BYTES;
+            int d = 0;
+            for (; d <= headDim - LANES; d += LANES) {
+                FloatVector.fromArray(FLOATS, head, from + d).div(sum)
+                        .intoMemorySegment(result, to + (long) d * Float.BYTES, LE);
             }
-        }
-        int d = 0;
-        for (; d <= headDim - LANES; d += LANES) {
-            FloatVector.fromArray(FLOATS, head, accumulator + d).div(sum)
-                    .intoMemorySegment(result, queryAt + (long) d * Float.BYTES, LE);
-        }
-        for (; d < headDim; d++) {
-            result.set(F32, queryAt + (long) d * Float.BYTES, head[accumulator + d] / sum);
+            for (; d < headDim; d++) {
+                result.set(F32, to + (long) d * Float.BYTES, head[from + d] / sum);
+            }
         }
     }
 
-    /** Σ query[d]·keys[at + d] over d < length, in a fixed order. */
-    private static float dot(float[] query, MemorySegment keys, long at, int length) {
+    /** Σ query[offset + d]·keys[at + d] over d < length, in a fixed order. */
+    private static float dot(float[] query, int offset, MemorySegment keys, long at, int length) {
         FloatVector s0 = FloatVector.zero(FLOATS);
         FloatVector s1 = s0;
         int d = 0;
         for (; d <= length - 2 * LANES; d += 2 * LANES) {
-            s0 = FloatVector.fromArray(FLOATS, query, d)
+            s0 = FloatVector.fromArray(FLOATS, query, offset + d)
                     .fma(FloatVector.fromMemorySegment(FLOATS, keys, at + (long) d * Float.BYTES, LE), s0);
-            s1 = FloatVector.fromArray(FLOATS, query, d + LANES)
+            s1 = FloatVector.fromArray(FLOATS, query, offset + d + LANES)
                     .fma(FloatVector.fromMemorySegment(FLOATS, keys, at + (long) (d + LANES) * Float.BYTES, LE), s1);
         }
         for (; d <= length - LANES; d += LANES) {
-            s0 = FloatVector.fromArray(FLOATS, query, d)
+            s0 = FloatVector.fromArray(FLOATS, query, offset + d)
                     .fma(FloatVector.fromMemorySegment(FLOATS, keys, at + (long) d * Float.BYTES, LE), s0);
         }
         float sum = VectorMath.sumLanes(s0.add(s1));
         for (; d < length; d++) {
-            sum += query[d] * keys.get(F32, at + (long) d * Float.BYTES);
+            sum += query[offset + d] * keys.get(F32, at + (long) d * Float.BYTES);
         }
         return sum;
     }
