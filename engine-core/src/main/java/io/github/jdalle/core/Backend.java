@@ -4,6 +4,8 @@ import io.github.jdalle.core.sampling.RandomStream;
 import io.github.jdalle.core.sampling.Sampler;
 import io.github.jdalle.core.sampling.SamplingSettings;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The compute operations the three models are written against. A model is written once; the CPU backend
  * (Vector API) and the CUDA backend implement the same ops, and the storage dtype of a weight picks the
@@ -194,20 +196,16 @@ public interface Backend extends AutoCloseable {
      */
     default int[] sampleGuided(Tensor cond, Tensor uncond, float conditionScale, int vocabLimit,
                                SamplingSettings settings, RandomStream[] streams) {
+        ShapeChecks.sampling(cond, uncond, vocabLimit, streams.length);
         int images = cond.rows();
-        int vocab = cond.columns();
-        float[] condValues = toFloatArray(cond);
-        float[] uncondValues = uncond == null ? null : toFloatArray(uncond);
+        long rowBytes = (long) cond.columns() * Float.BYTES;
+        MemorySegment condValues = MemorySegment.ofArray(toFloatArray(cond));
+        MemorySegment uncondValues = uncond == null ? null : MemorySegment.ofArray(toFloatArray(uncond));
+        Sampler sampler = new Sampler();
         int[] tokens = new int[images];
-        float[] condRow = new float[vocab];
-        float[] uncondRow = uncond == null ? null : new float[vocab];
         for (int i = 0; i < images; i++) {
-            System.arraycopy(condValues, i * vocab, condRow, 0, vocab);
-            if (uncondRow != null) {
-                System.arraycopy(uncondValues, i * vocab, uncondRow, 0, vocab);
-            }
-            tokens[i] = Sampler.sample(condRow, uncondRow, conditionScale, vocabLimit, settings,
-                    streams[i].nextDouble());
+            tokens[i] = sampler.draw(condValues, i * rowBytes, uncondValues, i * rowBytes, conditionScale, vocabLimit,
+                    settings, streams[i].nextDouble());
         }
         return tokens;
     }

@@ -11,6 +11,23 @@ public final class ShapeChecks {
     private ShapeChecks() {
     }
 
+    /**
+     * {@link Backend#sampleGuided}: cond (N, V), uncond of the same shape or null, a vocabulary limit in
+     * {@code [1, V]} and one random stream per image.
+     */
+    public static void sampling(Tensor cond, Tensor uncond, int vocabLimit, int streams) {
+        int vocab = cond.columns();
+        if (vocabLimit <= 0 || vocabLimit > vocab) {
+            throw new JdalleException("vocabulary limit " + vocabLimit + " does not fit logits of length " + vocab);
+        }
+        if (uncond != null && !Arrays.equals(uncond.shape(), cond.shape())) {
+            throw new JdalleException("sampleGuided: uncond " + uncond + " does not match cond " + cond);
+        }
+        if (streams != cond.rows()) {
+            throw new JdalleException("sampleGuided: " + streams + " random streams for " + cond.rows() + " images");
+        }
+    }
+
     /** {@link Backend#matmul}: x (…, K) times weight (K, N) into out (…, N), bias of N elements or null. */
     public static void matmul(Tensor x, Tensor weight, Tensor bias, Tensor out) {
         int k = x.columns();

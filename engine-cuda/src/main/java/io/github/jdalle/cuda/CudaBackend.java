@@ -492,15 +492,7 @@ public final class CudaBackend implements Backend {
         begin();
         int images = cond.rows();
         int vocab = cond.columns();
-        if (vocabLimit <= 0 || vocabLimit > vocab) {
-            throw new JdalleException("vocabulary limit " + vocabLimit + " does not fit logits of length " + vocab);
-        }
-        if (uncond != null && !Arrays.equals(uncond.shape(), cond.shape())) {
-            throw new JdalleException("sampleGuided: uncond " + uncond + " does not match cond " + cond);
-        }
-        if (streams.length != images) {
-            throw new JdalleException("sampleGuided: " + streams.length + " random streams for " + images + " images");
-        }
+        ShapeChecks.sampling(cond, uncond, vocabLimit, streams.length);
         requireF32("sampleGuided", "cond", cond);
         if (uncond != null) {
             requireF32("sampleGuided", "uncond", uncond);

@@ -9,6 +9,9 @@ import io.github.jdalle.core.JdalleException;
 import io.github.jdalle.core.ShapeChecks;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.Workspace;
+import io.github.jdalle.core.sampling.RandomStream;
+import io.github.jdalle.core.sampling.Sampler;
+import io.github.jdalle.core.sampling.SamplingSettings;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -21,6 +24,8 @@ import java.util.Arrays;
  */
 public final class CpuBackend implements Backend {
     private final ThreadPool pool;
+    /** Each calling thread's sampling buffers, so that a decoder step's sampling allocates nothing. */
+    private final ThreadLocal<Sampler> samplers = ThreadLocal.withInitial(Sampler::new);
 
     /** A CPU backend with {@code threads} threads (0 = one per available core). */
     public CpuBackend(int threads) {
@@ -204,6 +209,22 @@ public final class CpuBackend implements Backend {
             MemorySegment.copy(rows.segment(), b * rowBytes, cache.segment(), ((long) b * slots + slot) * rowBytes,
                     rowBytes);
         }
+    }
+
+    /** As the default, reading the logits in place rather than copying them. */
+    @Override
+    public int[] sampleGuided(Tensor cond, Tensor uncond, float conditionScale, int vocabLimit,
+                              SamplingSettings settings, RandomStream[] streams) {
+        ShapeChecks.sampling(cond, uncond, vocabLimit, streams.length);
+        requireF32("sampleGuided", uncond == null ? new Tensor[] {cond} : new Tensor[] {cond, uncond});
+        Sampler sampler = samplers.get();
+        long rowBytes = (long) cond.columns() * Float.BYTES;
+        int[] tokens = new int[cond.rows()];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = sampler.draw(cond.segment(), i * rowBytes, uncond == null ? null : uncond.segment(),
+                    i * rowBytes, conditionScale, vocabLimit, settings, streams[i].nextDouble());
+        }
+        return tokens;
     }
 
     @Override

@@ -2,15 +2,30 @@ package io.github.jdalle.core.sampling;
 
 import io.github.jdalle.core.JdalleException;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
 /**
  * Picks one token from a row of logits: super-conditioning mix, vocabulary limit, temperature, top-k, top-p,
  * then an inverse-CDF draw with one uniform from the image's {@link RandomStream}. Candidates are ordered by
  * descending logit, ties by ascending id, so the draw is deterministic for given logits and uniform, and a
  * GPU implementation following the same rule picks the same token. This is the host reference that every
  * backend's {@code sampleGuided} must match.
+ *
+ * <p>An instance keeps its buffers, so that drawing a token every decoder step allocates nothing once they have
+ * grown; it is not thread-safe. The static methods are the same on a fresh instance.
  */
 public final class Sampler {
-    private Sampler() {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private float[] guided = new float[0];
+    private int[] heap = new int[0];
+    private int[] order = new int[0];
+    private double[] probability = new double[0];
+
+    /** A sampler with empty buffers, grown by the first draw. */
+    public Sampler() {
     }
 
     /**
@@ -29,24 +44,47 @@ public final class Sampler {
         if (vocabLimit <= 0 || vocabLimit > cond.length || (uncond != null && vocabLimit > uncond.length)) {
             throw new JdalleException("vocabulary limit " + vocabLimit + " does not fit logits of length " + cond.length);
         }
-        float[] logits = new float[vocabLimit];
-        for (int id = 0; id < vocabLimit; id++) {
-            logits[id] = uncond == null ? cond[id] : uncond[id] + conditionScale * (cond[id] - uncond[id]);
-        }
-        return sample(logits, settings, uniform);
+        return new Sampler().draw(MemorySegment.ofArray(cond), 0, uncond == null ? null : MemorySegment.ofArray(uncond),
+                0, conditionScale, vocabLimit, settings, uniform);
     }
 
     /** Samples from already-guided logits (every entry is a candidate). */
     public static int sample(float[] logits, SamplingSettings settings, double uniform) {
-        int vocab = logits.length;
+        return new Sampler().draw(MemorySegment.ofArray(logits), 0, null, 0, 1f, logits.length, settings, uniform);
+    }
+
+    /**
+     * As {@link #sample(float[], float[], float, int, SamplingSettings, double)}, with the F32 logits rows at byte
+     * {@code condAt} of {@code cond} and {@code uncondAt} of {@code uncond} (null: no guidance), each at least
+     * {@code vocabLimit} floats long.
+     */
+    public int draw(MemorySegment cond, long condAt, MemorySegment uncond, long uncondAt, float conditionScale,
+                    int vocabLimit, SamplingSettings settings, double uniform) {
+        if (guided.length < vocabLimit) {
+            guided = new float[vocabLimit];
+        }
+        float[] logits = guided;
+        for (int id = 0; id < vocabLimit; id++) {
+            float c = cond.get(F32, condAt + 4L * id);
+            if (uncond == null) {
+                logits[id] = c;
+            } else {
+                float u = uncond.get(F32, uncondAt + 4L * id);
+                logits[id] = u + conditionScale * (c - u);
+            }
+        }
+        int vocab = vocabLimit;
         if (settings.isGreedy()) {
-            return argmax(logits);
+            return argmax(logits, vocab);
         }
         int keep = settings.topK() == 0 ? vocab : Math.min(settings.topK(), vocab);
-        int[] order = topIndices(logits, keep);
+        int[] order = top(logits, vocab, keep);
         float inverseTemperature = 1f / settings.temperature();
         float max = logits[order[0]] * inverseTemperature;
-        double[] probability = new double[keep];
+        if (probability.length < keep) {
+            probability = new double[keep];
+        }
+        double[] probability = this.probability;
         double total = 0;
         for (int r = 0; r < keep; r++) {
             probability[r] = Math.exp(logits[order[r]] * inverseTemperature - max);
@@ -81,8 +119,12 @@ public final class Sampler {
 
     /** Index of the largest value, the first one on ties; NaN never wins. */
     public static int argmax(float[] row) {
+        return argmax(row, row.length);
+    }
+
+    private static int argmax(float[] row, int length) {
         int best = 0;
-        for (int i = 1; i < row.length; i++) {
+        for (int i = 1; i < length; i++) {
             if (row[i] > row[best] || Float.isNaN(row[best])) {
                 best = i;
             }
@@ -95,9 +137,18 @@ public final class Sampler {
      * A bounded min-heap keeps this O(n log count).
      */
     public static int[] topIndices(float[] row, int count) {
-        int[] heap = new int[count];
+        return Arrays.copyOf(new Sampler().top(row, row.length, count), Math.min(count, row.length));
+    }
+
+    /** As {@link #topIndices} over the first {@code length} values, into this sampler's order buffer. */
+    private int[] top(float[] row, int length, int count) {
+        if (heap.length < count) {
+            heap = new int[count];
+            order = new int[count];
+        }
+        int[] heap = this.heap;
         int size = 0;
-        for (int i = 0; i < row.length; i++) {
+        for (int i = 0; i < length; i++) {
             if (size < count) {
                 heap[size] = i;
                 siftUp(heap, size++, row);
@@ -107,13 +158,12 @@ public final class Sampler {
             }
         }
         // pop the weakest first to fill the result from the back
-        int[] ordered = new int[size];
         for (int r = size - 1; r >= 0; r--) {
-            ordered[r] = heap[0];
+            order[r] = heap[0];
             heap[0] = heap[--size];
             siftDown(heap, size, row);
         }
-        return ordered;
+        return order;
     }
 
     /** True when index a ranks before b: larger value, or equal value and smaller index. */
