@@ -221,8 +221,13 @@ public final class DalleBart {
                 state.positionIds());
 
         embed(decoderEmbedding, state.tokenIds(), state.positionIds(), x);        // (rows, 1, D)
+        AttentionSpec causal = decoderAttention.overFirstKeys(position + 1);
+        AttentionSpec text = decoderAttention.withKeyMask(state.textMask());
         for (int l = 0; l < decoderLayers.size(); l++) {
-            decoderLayer(decoderLayers.get(l), state, l, x);
+            DecoderLayer layer = decoderLayers.get(l);
+            cachedSelfAttention(layer.selfAttention(), state.keyCache(l), state.valueCache(l), position, causal, x);
+            crossAttention(layer.crossAttention(), state.crossKeys(l), state.crossValues(l), text, x);
+            glu(layer.glu(), x);
         }
         layerNorm(x.hidden(), decoderFinalNorm, x.hidden());
         backend.matmul(x.hidden(), lmHead, null, state.logits());               // (rows, V + 1)
@@ -230,30 +235,27 @@ public final class DalleBart {
         return state.logits();
     }
 
-    private void decoderLayer(DecoderLayer layer, DecoderState state, int l, Activations x) {
-        cachedSelfAttention(layer.selfAttention(), state.keyCache().slice(l), state.valueCache().slice(l),
-                state.position(), x);
-        crossAttention(layer.crossAttention(), state.crossKeys().slice(l), state.crossValues().slice(l),
-                state.textMask(), x);
-        glu(layer.glu(), x);
-    }
-
-    /** Causal self-attention of one step: this step's key and value go to cache slot t, then q attends to 0…t. */
+    /**
+     * Causal self-attention of one step: this step's key and value go to cache slot t, then q attends to 0…t
+     * ({@code causal} covers the first t + 1 keys).
+     */
     private void cachedSelfAttention(AttentionBlock block, Tensor keyCache, Tensor valueCache, int position,
-                                     Activations x) {
+                                     AttentionSpec causal, Activations x) {
         projectQueryKeyValue(block, x);
         backend.writeSlot(x.key(), keyCache, position);                          // cache (rows, S, D)
         backend.writeSlot(x.value(), valueCache, position);
-        backend.attention(x.query(), keyCache, valueCache, decoderAttention.overFirstKeys(position + 1),
-                x.attended());
+        backend.attention(x.query(), keyCache, valueCache, causal, x.attended());
         addAttentionOutput(block, x);
     }
 
-    /** Cross-attention over the encoder output; its keys and values were computed once by {@link #startDecoding}. */
-    private void crossAttention(AttentionBlock block, Tensor keys, Tensor values, Tensor textMask, Activations x) {
+    /**
+     * Cross-attention over the encoder output ({@code text} masks each row's padding); its keys and values were
+     * computed once by {@link #startDecoding}.
+     */
+    private void crossAttention(AttentionBlock block, Tensor keys, Tensor values, AttentionSpec text, Activations x) {
         layerNorm(x.hidden(), block.inputNorm(), x.normed());
         backend.matmul(x.normed(), block.query(), null, x.query());
-        backend.attention(x.query(), keys, values, decoderAttention.withKeyMask(textMask), x.attended());
+        backend.attention(x.query(), keys, values, text, x.attended());
         addAttentionOutput(block, x);
     }
 

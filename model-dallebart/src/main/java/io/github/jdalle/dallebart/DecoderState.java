@@ -20,6 +20,11 @@ public final class DecoderState {
     private final Tensor positionIds;
     private final Activations activations;
     private final Tensor logits;
+    // per-layer views, made once so that a step allocates none
+    private final Tensor[] layerKeys;
+    private final Tensor[] layerValues;
+    private final Tensor[] layerCrossKeys;
+    private final Tensor[] layerCrossValues;
     private int position;
 
     DecoderState(Workspace workspace, int rows, int layers, int imageLength, int textLength, int width, int ffnDim,
@@ -34,6 +39,16 @@ public final class DecoderState {
         this.positionIds = workspace.allocate(DType.I32, rows);
         this.activations = Activations.allocate(workspace, rows, 1, width, ffnDim);
         this.logits = workspace.f32(rows, vocab);
+        this.layerKeys = new Tensor[layers];
+        this.layerValues = new Tensor[layers];
+        this.layerCrossKeys = new Tensor[layers];
+        this.layerCrossValues = new Tensor[layers];
+        for (int l = 0; l < layers; l++) {
+            layerKeys[l] = keyCache.slice(l);
+            layerValues[l] = valueCache.slice(l);
+            layerCrossKeys[l] = crossKeys.slice(l);
+            layerCrossValues[l] = crossValues.slice(l);
+        }
     }
 
     /** Number of sequences decoded together. */
@@ -53,6 +68,24 @@ public final class DecoderState {
 
     Tensor valueCache() {
         return valueCache;
+    }
+
+    /** Layer l's self-attention keys (rows, imageLength, D). */
+    Tensor keyCache(int layer) {
+        return layerKeys[layer];
+    }
+
+    Tensor valueCache(int layer) {
+        return layerValues[layer];
+    }
+
+    /** Layer l's cross-attention keys (rows, textLength, D). */
+    Tensor crossKeys(int layer) {
+        return layerCrossKeys[layer];
+    }
+
+    Tensor crossValues(int layer) {
+        return layerCrossValues[layer];
     }
 
     /** Cross-attention keys (layers, rows, textLength, D) of each row's prompt. */

@@ -2,7 +2,8 @@ package io.github.jdalle.core.cpu;
 
 import io.github.jdalle.core.JdalleException;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -120,9 +121,23 @@ public final class ThreadPool implements AutoCloseable {
         final int n;
         final int chunk;
         final int chunks;
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger completed = new AtomicInteger();
+        // counters as fields rather than AtomicIntegers: a decoder step dispatches a hundred jobs
+        private static final VarHandle NEXT;
+        private static final VarHandle COMPLETED;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                NEXT = lookup.findVarHandle(Job.class, "next", int.class);
+                COMPLETED = lookup.findVarHandle(Job.class, "completed", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final Thread caller = Thread.currentThread();
+        volatile int next;
+        volatile int completed;
         volatile Throwable failure;
 
         Job(RangeBody body, int n, int chunk, int chunks) {
@@ -133,7 +148,7 @@ public final class ThreadPool implements AutoCloseable {
         }
 
         void work() {
-            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+            for (int c; (c = (int) NEXT.getAndAdd(this, 1)) < chunks; ) {
                 // after a failure the remaining chunks are only counted off
                 if (failure == null) {
                     try {
@@ -143,14 +158,14 @@ public final class ThreadPool implements AutoCloseable {
                         failure = t;
                     }
                 }
-                if (completed.incrementAndGet() == chunks) {
+                if ((int) COMPLETED.getAndAdd(this, 1) + 1 == chunks) {
                     LockSupport.unpark(caller);
                 }
             }
         }
 
         void awaitChunks() {
-            for (int spin = 0; completed.get() < chunks; spin++) {
+            for (int spin = 0; completed < chunks; spin++) {
                 if (spin < SPINS) {
                     Thread.onSpinWait();
                 } else {
