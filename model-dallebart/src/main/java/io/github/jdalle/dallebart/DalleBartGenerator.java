@@ -135,7 +135,10 @@ public final class DalleBartGenerator {
             try (Workspace encoding = backend.workspace()) {
                 Tensor ids = upload(encoding, encoded.stream().map(PromptTokens::ids).toList());
                 Tensor mask = upload(encoding, encoded.stream().map(PromptTokens::mask).toList());
-                state = model.startDecoding(workspace, model.encode(encoding, ids, mask), mask, promptOfRow);
+                // padding past the longest prompt is never attended to: the encoder skips it
+                int positions = encoded.stream().mapToInt(PromptTokens::length).max().orElseThrow();
+                state = model.startDecoding(workspace, model.encode(encoding, ids, mask, positions), mask,
+                        promptOfRow);
             }
             listener.onEncoded();
             for (int step = 0; step < steps; step++) {

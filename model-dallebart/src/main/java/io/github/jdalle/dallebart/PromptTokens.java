@@ -36,6 +36,16 @@ public record PromptTokens(int[] ids, int[] mask) {
         mask = mask.clone();
     }
 
+    /** The number of leading positions that hold the real tokens: one past the last 1 of the mask. */
+    public int length() {
+        for (int j = mask.length - 1; j >= 0; j--) {
+            if (mask[j] != 0) {
+                return j + 1;
+            }
+        }
+        return 0;
+    }
+
     /**
      * The unconditional input of super-conditioning: the tokenization of the empty string (not normalized),
      * {@code [0, 2, 1, …]} with mask {@code [1, 1, 0, …]} (spec §4.1).

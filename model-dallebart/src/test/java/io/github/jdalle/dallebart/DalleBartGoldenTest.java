@@ -3,6 +3,7 @@ package io.github.jdalle.dallebart;
 import io.github.jdalle.convert.FlaxMsgpack;
 import io.github.jdalle.core.Backend;
 import io.github.jdalle.core.DType;
+import io.github.jdalle.core.JdalleException;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.WeightSource;
 import io.github.jdalle.core.Workspace;
@@ -25,6 +26,7 @@ import java.util.stream.StreamSupport;
 import static io.github.jdalle.core.testing.Assertions.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * DalleBart against the golden outputs of kuprel/min-dalle on the small random checkpoint
@@ -82,6 +84,32 @@ class DalleBartGoldenTest {
             Tensor states = encodeCase(workspace, name);
             float[] expected = Golden.npy(dir(name) + "encoder_states.npy").floats();
             assertClose(expected, backend.toFloatArray(states), ATOL, RTOL, name + " encoder states");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"avocado", "punctuation", "long"})
+    void encoderOverTheLeadingPositionsGivesTheRealTokensExactly(String name) {
+        int[] mask = Golden.npy(dir(name) + "attention_mask.npy").ints();
+        int width = model.config().dModel();
+        int positions = Math.max(conditionalPrompt(name).length(), PromptTokens.unconditional(64).length());
+        try (Workspace workspace = backend.workspace()) {
+            Tensor ids = uploadCase(workspace, name, "input_ids.npy");
+            Tensor masks = uploadCase(workspace, name, "attention_mask.npy");
+            float[] full = backend.toFloatArray(model.encode(workspace, ids, masks));
+            float[] leading = backend.toFloatArray(model.encode(workspace, ids, masks, positions));
+            for (int row = 0; row < 2; row++) {
+                for (int j = 0; j < 64; j++) {
+                    int at = (row * 64 + j) * width;
+                    float[] expected = mask[row * 64 + j] == 1 ? Arrays.copyOfRange(full, at, at + width)
+                            : j >= positions ? new float[width] : null;
+                    if (expected != null) {
+                        assertArrayEquals(expected, Arrays.copyOfRange(leading, at, at + width),
+                                name + " row " + row + " position " + j);
+                    }
+                }
+            }
+            assertThrows(JdalleException.class, () -> model.encode(workspace, ids, masks, positions - 1));
         }
     }
 
