@@ -43,7 +43,7 @@ final class Gemv {
     /** Weight rows widened and applied together. */
     private static final int ROW_GROUP = 4;
     /**
-     * Columns per unit at most: a unit's sums (up to three rows of them) stay in L1 and L2, and wider matrices
+     * Columns per unit at most: a unit's sums (up to eight rows of them, 128 KB) stay in L2, and wider matrices
      * (the lm_head's 16 385 columns) still give each thread several units.
      */
     private static final int MAX_TILE_COLUMNS = 4096;

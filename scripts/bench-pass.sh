@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The JMH pass behind README's performance table: machine probes, GEMMs with their OpenBLAS peers, the VQGAN's
+# largest convolution, decoder attention, the DalleBart step and encoder (with -prof gc), VQGAN decode and CLIP
+# scoring; one JSON file per group in DIR, then the roofline table (DIR/roofline.md). About 12 minutes here.
+# Usage: scripts/bench-pass.sh [DIR]   (default bench-results; builds benchmarks.jar when missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-bench-results}
+java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+jar=benchmarks/target/benchmarks.jar
+[[ -f $jar ]] || mvn -B -q -pl benchmarks -am package -DskipTests
+mkdir -p "$out"
+quick=(-wi 3 -i 5 -w 2s -r 3s -f 1)
+model=(-wi 2 -i 3 -w 5s -r 5s -f 1)
+run() {
+    local name=$1
+    shift
+    echo "== $name ($(date +%T))" >&2
+    "$java" -jar "$jar" "$@" -rf json -rff "$out/$name.json" > "$out/$name.log"
+}
+run probes 'machine\.' "${quick[@]}"
+run gemm GemmSquare -p size=2048 -p threads=all "${quick[@]}"
+run decoder 'GemmDecoder(OpenBlas)?Benchmark' -p m=1,2,8 -p k=2048 -p n=16385 -p weights=F32,BF16 -p threads=all \
+    "${quick[@]}"
+run conv Conv2dBenchmark -p conv=256x256x128to128k3 -p threads=all "${quick[@]}"
+run attention 'AttentionBenchmark.decoderStep' -p batch=2 -p threads=all "${quick[@]}"
+run step 'DalleBartBenchmark.(decoderStep|encoder)' -p images=1,4,8 "${model[@]}" -prof gc
+run stepbf16 'DalleBartBenchmark.decoderStep' -p images=1 -p weights=BF16 "${model[@]}"
+run models 'VqganBenchmark|ClipBenchmark' -wi 1 -i 3 -w 5s -r 5s -f 1
+"$java" -cp "$jar" io.github.jdalle.bench.Roofline "$out"/*.json > "$out/roofline.md"
+echo "roofline table: $out/roofline.md" >&2
