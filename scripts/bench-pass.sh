@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The JMH pass behind README's performance table: machine probes, GEMMs with their OpenBLAS peers, the VQGAN's
-# largest convolution, decoder attention, the DalleBart step and encoder (with -prof gc), VQGAN decode and CLIP
-# scoring; one JSON file per group in DIR, then the roofline table (DIR/roofline.md). About 12 minutes here.
+# The JMH pass behind README's performance table: every benchmark class once, on the shapes that matter (machine
+# probes; GEMMs with their OpenBLAS and plain-Java peers; the VQGAN's convolutions; norms; attention; sampling; the
+# DalleBart step, mini-1 and mega-1, and encoder with -prof gc; VQGAN decode; CLIP scoring); one JSON file per
+# group in DIR, then the roofline table (DIR/roofline.md). About 25 minutes here.
 # Usage: scripts/bench-pass.sh [DIR]   (default bench-results; builds benchmarks.jar when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +23,15 @@ run probes 'machine\.' "${quick[@]}"
 run gemm GemmSquare -p size=2048 -p threads=all "${quick[@]}"
 run decoder 'GemmDecoder(OpenBlas)?Benchmark' -p m=1,2,8 -p k=2048 -p n=16385 -p weights=F32,BF16 -p threads=all \
     "${quick[@]}"
-run conv Conv2dBenchmark -p conv=256x256x128to128k3 -p threads=all "${quick[@]}"
-run attention 'AttentionBenchmark.decoderStep' -p batch=2 -p threads=all "${quick[@]}"
+run small GemmSquare -p size=256 -p threads=1 "${quick[@]}"
+run plain GemmPlainJava -p size=256 "${quick[@]}"
+run conv Conv2dBenchmark -p threads=all "${quick[@]}"
+run norms NormBenchmark -p rows=16 -p width=2048 -p hwc=256x256x128 -p threads=all "${quick[@]}"
+run attention 'AttentionBenchmark' -p batch=2 -p threads=all "${quick[@]}"
+run sampler SamplerBenchmark -p threads=all "${quick[@]}"
 run step 'DalleBartBenchmark.(decoderStep|encoder)' -p images=1,4,8 "${model[@]}" -prof gc
 run stepbf16 'DalleBartBenchmark.decoderStep' -p images=1 -p weights=BF16 "${model[@]}"
+run mega 'DalleBartBenchmark.megaDecoderStep' -wi 1 -i 3 -w 5s -r 10s -f 1
 run models 'VqganBenchmark|ClipBenchmark' -wi 1 -i 3 -w 5s -r 5s -f 1
 "$java" -cp "$jar" io.github.jdalle.bench.Roofline "$out"/*.json > "$out/roofline.md"
 echo "roofline table: $out/roofline.md" >&2

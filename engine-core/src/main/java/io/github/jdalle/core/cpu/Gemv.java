@@ -93,8 +93,8 @@ final class Gemv {
                 int column = t * width;
                 int columns = Math.min(width, n - column);
                 for (int block = 0; block < blocks; block++) {
-                    Gemm.accumulate(partials, block * m * stride + column, stride, m, out, n, 0, column, columns, block == 0,
-                            bias);
+                    Gemm.accumulate(partials, block * m * stride + column, stride, m, out, n, 0, column, columns,
+                            block == 0, bias);
                 }
             }
         });
@@ -161,7 +161,7 @@ final class Gemv {
         }
     }
 
-    /** The x values of weight rows {@code [p, p + used)} for each row of A, zero past {@code used}, at {@code group}. */
+    /** The x values of weight rows {@code [p, p + used)} for each row of A (zero past {@code used}) at {@code group}. */
     private static void groupValues(float[] rows, int m, int depth, int p, int used, int group) {
         for (int r = 0; r < m; r++) {
             for (int g = 0; g < ROW_GROUP; g++) {
@@ -264,7 +264,8 @@ final class Gemv {
             long wc = w0 + (long) c * Float.BYTES;
             long wd = wc + (long) LANES * Float.BYTES;
             int s = to + c;
-            FloatVector a = x0.fma(FloatVector.fromMemorySegment(FLOATS, w, wc, LE), FloatVector.fromArray(FLOATS, sums, s));
+            FloatVector a = x0.fma(FloatVector.fromMemorySegment(FLOATS, w, wc, LE),
+                    FloatVector.fromArray(FLOATS, sums, s));
             FloatVector b = x0.fma(FloatVector.fromMemorySegment(FLOATS, w, wd, LE),
                     FloatVector.fromArray(FLOATS, sums, s + LANES));
             a = x1.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + stride, LE), a);
@@ -344,7 +345,8 @@ final class Gemv {
             IntVector w0p = IntVector.fromMemorySegment(Widening.INTS, w, wc, LE);
             FloatVector a = x0.fma(w0p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(),
                     FloatVector.fromArray(FLOATS, sums, s));
-            FloatVector b = x0.fma(w0p.and(HIGH_HALF).reinterpretAsFloats(), FloatVector.fromArray(FLOATS, sums, s + LANES));
+            FloatVector b = x0.fma(w0p.and(HIGH_HALF).reinterpretAsFloats(),
+                    FloatVector.fromArray(FLOATS, sums, s + LANES));
             IntVector w1p = IntVector.fromMemorySegment(Widening.INTS, w, wc + stride, LE);
             a = x1.fma(w1p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
             b = x1.fma(w1p.and(HIGH_HALF).reinterpretAsFloats(), b);
