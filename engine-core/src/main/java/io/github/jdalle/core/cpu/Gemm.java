@@ -154,23 +154,67 @@ final class Gemm {
     private static void multiplyBlock(Rows a, int row, int rows, int k0, int depth, float[] packed, int offset,
                                       float[] bias, MemorySegment out, int n, int column, int columns) {
         float[] packedA = Scratch.floats(Scratch.Slot.GEMM_A, MR * KC);
-        float[] sums = Scratch.floats(Scratch.Slot.GEMM_TILE, MR * NR);
         int strips = ceilDiv(columns, NR);
+        long rowBytes = (long) n * Float.BYTES;
+        if (k0 == 0) {
+            initialize(out, n, row, rows, column, columns, bias);
+        }
         for (int r = 0; r < rows; ) {
             int height = kernelHeight(rows - r);
             a.pack(row + r, height, k0, depth, packedA);
             for (int s = 0; s < strips; s++) {
                 int strip = offset + s * depth * NR;
-                switch (height) {
-                    case 6 -> kernel6(packedA, depth, packed, strip, sums);
-                    case 4 -> kernel4(packedA, depth, packed, strip, sums);
-                    case 2 -> kernel2(packedA, depth, packed, strip, sums);
-                    default -> kernel1(packedA, depth, packed, strip, sums);
+                int width = Math.min(NR, columns - s * NR);
+                long at = ((long) (row + r) * n + column + (long) s * NR) * Float.BYTES;
+                if (width == NR) {
+                    kernel(height, packedA, depth, packed, strip, out, at, rowBytes);
+                    continue;
                 }
-                accumulate(sums, 0, NR, height, out, n, row + r, column + s * NR, Math.min(NR, columns - s * NR),
-                        k0 == 0, bias);
+                // the last, narrower strip: through a tile of whole strips
+                MemorySegment tile = Scratch.segment(Scratch.Slot.GEMM_TILE, (long) MR * NR * Float.BYTES);
+                long tileRow = (long) NR * Float.BYTES;
+                for (int h = 0; h < height; h++) {
+                    MemorySegment.copy(out, at + h * rowBytes, tile, h * tileRow, (long) width * Float.BYTES);
+                }
+                kernel(height, packedA, depth, packed, strip, tile, 0, tileRow);
+                for (int h = 0; h < height; h++) {
+                    MemorySegment.copy(tile, h * tileRow, out, at + h * rowBytes, (long) width * Float.BYTES);
+                }
             }
             r += height;
+        }
+    }
+
+    /** The micro-kernel of {@code height} rows (6, 4, 2 or 1) over one strip, added to c from byte {@code at}. */
+    private static void kernel(int height, float[] a, int depth, float[] b, int offset, MemorySegment c, long at,
+                               long stride) {
+        switch (height) {
+            case 6 -> kernel6(a, depth, b, offset, c, at, stride);
+            case 4 -> kernel4(a, depth, b, offset, c, at, stride);
+            case 2 -> kernel2(a, depth, b, offset, c, at, stride);
+            default -> kernel1(a, depth, b, offset, c, at, stride);
+        }
+    }
+
+    /**
+     * Sets rows {@code [row, row + rows)}, columns {@code [column, column + columns)} of the output to the bias (or
+     * zero), to which the first block's sums are then added like every later block's.
+     */
+    private static void initialize(MemorySegment out, int n, int row, int rows, int column, int columns,
+                                   float[] bias) {
+        for (int r = 0; r < rows; r++) {
+            long at = ((long) (row + r) * n + column) * Float.BYTES;
+            if (bias != null) {
+                MemorySegment.copy(bias, column, out, F32, at, columns);
+                continue;
+            }
+            int c = 0;
+            for (; c <= columns - LANES; c += LANES) {
+                FloatVector.zero(FLOATS).intoMemorySegment(out, at + (long) c * Float.BYTES, LE);
+            }
+            for (; c < columns; c++) {
+                out.set(F32, at + (long) c * Float.BYTES, 0f);
+            }
         }
     }
 
@@ -279,8 +323,10 @@ final class Gemm {
                             .intoMemorySegment(out, at + (long) c * Float.BYTES, LE);
                 }
             } else {
+                // 0 + s rather than s, as the GEMM's zeroed tiles give (−0 becomes +0)
                 for (; c <= width - LANES; c += LANES) {
-                    FloatVector.fromArray(FLOATS, sums, from + c).intoMemorySegment(out, at + (long) c * Float.BYTES, LE);
+                    FloatVector.zero(FLOATS).add(FloatVector.fromArray(FLOATS, sums, from + c))
+                            .intoMemorySegment(out, at + (long) c * Float.BYTES, LE);
                 }
             }
             for (; c < width; c++) {
@@ -294,13 +340,14 @@ final class Gemm {
     // The micro-kernels: one per tile height, since register tiling needs the row count fixed at compile time.
     // Row r of the packed A strip is a[r·depth …]; strip p of B is b[offset + p·NR …].
 
-    private static void kernel6(float[] a, int depth, float[] b, int offset, float[] c) {
+    private static void kernel6(float[] a, int depth, float[] b, int offset, MemorySegment c, long at,
+                                long stride) {
         FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int p = 0; p < depth; p++) {
-            int at = offset + p * NR;
-            FloatVector b0 = FloatVector.fromArray(FLOATS, b, at);
-            FloatVector b1 = FloatVector.fromArray(FLOATS, b, at + LANES);
+            int from = offset + p * NR;
+            FloatVector b0 = FloatVector.fromArray(FLOATS, b, from);
+            FloatVector b1 = FloatVector.fromArray(FLOATS, b, from + LANES);
             FloatVector x = FloatVector.broadcast(FLOATS, a[p]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
@@ -320,27 +367,42 @@ final class Gemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        c00.intoArray(c, 0);
-        c01.intoArray(c, LANES);
-        c10.intoArray(c, NR);
-        c11.intoArray(c, NR + LANES);
-        c20.intoArray(c, 2 * NR);
-        c21.intoArray(c, 2 * NR + LANES);
-        c30.intoArray(c, 3 * NR);
-        c31.intoArray(c, 3 * NR + LANES);
-        c40.intoArray(c, 4 * NR);
-        c41.intoArray(c, 4 * NR + LANES);
-        c50.intoArray(c, 5 * NR);
-        c51.intoArray(c, 5 * NR + LANES);
+        // every load of the output before any store: its rows are a multiple of 4 KB apart when N is a power of
+        // two, and a load behind a store to the same page offset waits for it
+        c00 = c00.add(FloatVector.fromMemorySegment(FLOATS, c, at, LE));
+        c01 = c01.add(FloatVector.fromMemorySegment(FLOATS, c, at + LANES * Float.BYTES, LE));
+        c10 = c10.add(FloatVector.fromMemorySegment(FLOATS, c, at + stride, LE));
+        c11 = c11.add(FloatVector.fromMemorySegment(FLOATS, c, at + stride + LANES * Float.BYTES, LE));
+        c20 = c20.add(FloatVector.fromMemorySegment(FLOATS, c, at + 2 * stride, LE));
+        c21 = c21.add(FloatVector.fromMemorySegment(FLOATS, c, at + 2 * stride + LANES * Float.BYTES, LE));
+        c30 = c30.add(FloatVector.fromMemorySegment(FLOATS, c, at + 3 * stride, LE));
+        c31 = c31.add(FloatVector.fromMemorySegment(FLOATS, c, at + 3 * stride + LANES * Float.BYTES, LE));
+        c40 = c40.add(FloatVector.fromMemorySegment(FLOATS, c, at + 4 * stride, LE));
+        c41 = c41.add(FloatVector.fromMemorySegment(FLOATS, c, at + 4 * stride + LANES * Float.BYTES, LE));
+        c50 = c50.add(FloatVector.fromMemorySegment(FLOATS, c, at + 5 * stride, LE));
+        c51 = c51.add(FloatVector.fromMemorySegment(FLOATS, c, at + 5 * stride + LANES * Float.BYTES, LE));
+        c00.intoMemorySegment(c, at, LE);
+        c01.intoMemorySegment(c, at + LANES * Float.BYTES, LE);
+        c10.intoMemorySegment(c, at + stride, LE);
+        c11.intoMemorySegment(c, at + stride + LANES * Float.BYTES, LE);
+        c20.intoMemorySegment(c, at + 2 * stride, LE);
+        c21.intoMemorySegment(c, at + 2 * stride + LANES * Float.BYTES, LE);
+        c30.intoMemorySegment(c, at + 3 * stride, LE);
+        c31.intoMemorySegment(c, at + 3 * stride + LANES * Float.BYTES, LE);
+        c40.intoMemorySegment(c, at + 4 * stride, LE);
+        c41.intoMemorySegment(c, at + 4 * stride + LANES * Float.BYTES, LE);
+        c50.intoMemorySegment(c, at + 5 * stride, LE);
+        c51.intoMemorySegment(c, at + 5 * stride + LANES * Float.BYTES, LE);
     }
 
-    private static void kernel4(float[] a, int depth, float[] b, int offset, float[] c) {
+    private static void kernel4(float[] a, int depth, float[] b, int offset, MemorySegment c, long at,
+                                long stride) {
         FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int p = 0; p < depth; p++) {
-            int at = offset + p * NR;
-            FloatVector b0 = FloatVector.fromArray(FLOATS, b, at);
-            FloatVector b1 = FloatVector.fromArray(FLOATS, b, at + LANES);
+            int from = offset + p * NR;
+            FloatVector b0 = FloatVector.fromArray(FLOATS, b, from);
+            FloatVector b1 = FloatVector.fromArray(FLOATS, b, from + LANES);
             FloatVector x = FloatVector.broadcast(FLOATS, a[p]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
@@ -354,22 +416,33 @@ final class Gemm {
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
-        c00.intoArray(c, 0);
-        c01.intoArray(c, LANES);
-        c10.intoArray(c, NR);
-        c11.intoArray(c, NR + LANES);
-        c20.intoArray(c, 2 * NR);
-        c21.intoArray(c, 2 * NR + LANES);
-        c30.intoArray(c, 3 * NR);
-        c31.intoArray(c, 3 * NR + LANES);
+        // every load of the output before any store: its rows are a multiple of 4 KB apart when N is a power of
+        // two, and a load behind a store to the same page offset waits for it
+        c00 = c00.add(FloatVector.fromMemorySegment(FLOATS, c, at, LE));
+        c01 = c01.add(FloatVector.fromMemorySegment(FLOATS, c, at + LANES * Float.BYTES, LE));
+        c10 = c10.add(FloatVector.fromMemorySegment(FLOATS, c, at + stride, LE));
+        c11 = c11.add(FloatVector.fromMemorySegment(FLOATS, c, at + stride + LANES * Float.BYTES, LE));
+        c20 = c20.add(FloatVector.fromMemorySegment(FLOATS, c, at + 2 * stride, LE));
+        c21 = c21.add(FloatVector.fromMemorySegment(FLOATS, c, at + 2 * stride + LANES * Float.BYTES, LE));
+        c30 = c30.add(FloatVector.fromMemorySegment(FLOATS, c, at + 3 * stride, LE));
+        c31 = c31.add(FloatVector.fromMemorySegment(FLOATS, c, at + 3 * stride + LANES * Float.BYTES, LE));
+        c00.intoMemorySegment(c, at, LE);
+        c01.intoMemorySegment(c, at + LANES * Float.BYTES, LE);
+        c10.intoMemorySegment(c, at + stride, LE);
+        c11.intoMemorySegment(c, at + stride + LANES * Float.BYTES, LE);
+        c20.intoMemorySegment(c, at + 2 * stride, LE);
+        c21.intoMemorySegment(c, at + 2 * stride + LANES * Float.BYTES, LE);
+        c30.intoMemorySegment(c, at + 3 * stride, LE);
+        c31.intoMemorySegment(c, at + 3 * stride + LANES * Float.BYTES, LE);
     }
 
-    private static void kernel2(float[] a, int depth, float[] b, int offset, float[] c) {
+    private static void kernel2(float[] a, int depth, float[] b, int offset, MemorySegment c, long at,
+                                long stride) {
         FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
         for (int p = 0; p < depth; p++) {
-            int at = offset + p * NR;
-            FloatVector b0 = FloatVector.fromArray(FLOATS, b, at);
-            FloatVector b1 = FloatVector.fromArray(FLOATS, b, at + LANES);
+            int from = offset + p * NR;
+            FloatVector b0 = FloatVector.fromArray(FLOATS, b, from);
+            FloatVector b1 = FloatVector.fromArray(FLOATS, b, from + LANES);
             FloatVector x = FloatVector.broadcast(FLOATS, a[p]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
@@ -377,22 +450,33 @@ final class Gemm {
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
         }
-        c00.intoArray(c, 0);
-        c01.intoArray(c, LANES);
-        c10.intoArray(c, NR);
-        c11.intoArray(c, NR + LANES);
+        // every load of the output before any store: its rows are a multiple of 4 KB apart when N is a power of
+        // two, and a load behind a store to the same page offset waits for it
+        c00 = c00.add(FloatVector.fromMemorySegment(FLOATS, c, at, LE));
+        c01 = c01.add(FloatVector.fromMemorySegment(FLOATS, c, at + LANES * Float.BYTES, LE));
+        c10 = c10.add(FloatVector.fromMemorySegment(FLOATS, c, at + stride, LE));
+        c11 = c11.add(FloatVector.fromMemorySegment(FLOATS, c, at + stride + LANES * Float.BYTES, LE));
+        c00.intoMemorySegment(c, at, LE);
+        c01.intoMemorySegment(c, at + LANES * Float.BYTES, LE);
+        c10.intoMemorySegment(c, at + stride, LE);
+        c11.intoMemorySegment(c, at + stride + LANES * Float.BYTES, LE);
     }
 
-    private static void kernel1(float[] a, int depth, float[] b, int offset, float[] c) {
+    private static void kernel1(float[] a, int depth, float[] b, int offset, MemorySegment c, long at,
+                                long stride) {
         FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00;
         for (int p = 0; p < depth; p++) {
-            int at = offset + p * NR;
+            int from = offset + p * NR;
             FloatVector x = FloatVector.broadcast(FLOATS, a[p]);
-            c00 = x.fma(FloatVector.fromArray(FLOATS, b, at), c00);
-            c01 = x.fma(FloatVector.fromArray(FLOATS, b, at + LANES), c01);
+            c00 = x.fma(FloatVector.fromArray(FLOATS, b, from), c00);
+            c01 = x.fma(FloatVector.fromArray(FLOATS, b, from + LANES), c01);
         }
-        c00.intoArray(c, 0);
-        c01.intoArray(c, LANES);
+        // every load of the output before any store: its rows are a multiple of 4 KB apart when N is a power of
+        // two, and a load behind a store to the same page offset waits for it
+        c00 = c00.add(FloatVector.fromMemorySegment(FLOATS, c, at, LE));
+        c01 = c01.add(FloatVector.fromMemorySegment(FLOATS, c, at + LANES * Float.BYTES, LE));
+        c00.intoMemorySegment(c, at, LE);
+        c01.intoMemorySegment(c, at + LANES * Float.BYTES, LE);
     }
 
     static int ceilDiv(long a, int b) {
