@@ -200,8 +200,7 @@ final class Gemm {
      * Sets rows {@code [row, row + rows)}, columns {@code [column, column + columns)} of the output to the bias (or
      * zero), to which the first block's sums are then added like every later block's.
      */
-    private static void initialize(MemorySegment out, int n, int row, int rows, int column, int columns,
-                                   float[] bias) {
+    static void initialize(MemorySegment out, int n, int row, int rows, int column, int columns, float[] bias) {
         for (int r = 0; r < rows; r++) {
             long at = ((long) (row + r) * n + column) * Float.BYTES;
             if (bias != null) {
@@ -296,43 +295,6 @@ final class Gemm {
                 Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, from, LE)).intoArray(packed, to);
                 Widening.bf16(ShortVector.fromMemorySegment(Widening.SHORTS, w, from + LANES * 2, LE))
                         .intoArray(packed, to + LANES);
-            }
-        }
-    }
-
-    /**
-     * Adds block sums (row r at {@code sums[offset + r·stride …]}) to rows {@code [row, row + height)}, columns
-     * {@code [column, column + width)} of the output; the first block starts from the bias (or zero).
-     */
-    static void accumulate(float[] sums, int offset, int stride, int height, MemorySegment out, int n, int row,
-                           int column, int width, boolean firstBlock, float[] bias) {
-        for (int r = 0; r < height; r++) {
-            long at = ((long) (row + r) * n + column) * Float.BYTES;
-            int from = offset + r * stride;
-            int c = 0;
-            // three loops rather than a branch inside one: a vector assigned on several paths is boxed by the JIT
-            if (!firstBlock) {
-                for (; c <= width - LANES; c += LANES) {
-                    long to = at + (long) c * Float.BYTES;
-                    FloatVector.fromMemorySegment(FLOATS, out, to, LE).add(FloatVector.fromArray(FLOATS, sums, from + c))
-                            .intoMemorySegment(out, to, LE);
-                }
-            } else if (bias != null) {
-                for (; c <= width - LANES; c += LANES) {
-                    FloatVector.fromArray(FLOATS, bias, column + c).add(FloatVector.fromArray(FLOATS, sums, from + c))
-                            .intoMemorySegment(out, at + (long) c * Float.BYTES, LE);
-                }
-            } else {
-                // 0 + s rather than s, as the GEMM's zeroed tiles give (−0 becomes +0)
-                for (; c <= width - LANES; c += LANES) {
-                    FloatVector.zero(FLOATS).add(FloatVector.fromArray(FLOATS, sums, from + c))
-                            .intoMemorySegment(out, at + (long) c * Float.BYTES, LE);
-                }
-            }
-            for (; c < width; c++) {
-                long to = at + (long) c * Float.BYTES;
-                float base = !firstBlock ? out.get(F32, to) : bias != null ? bias[column + c] : 0f;
-                out.set(F32, to, base + sums[from + c]);
             }
         }
     }

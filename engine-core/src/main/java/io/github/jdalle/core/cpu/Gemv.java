@@ -88,16 +88,39 @@ final class Gemv {
                         block * m * stride + column, stride);
             }
         });
+        // the blocks' sums added to the bias (or zero) in order, as the GEMM's micro-kernels add theirs
         pool.parallelFor(columnTiles, ThreadPool.grain((long) blocks * m * width), (first, last) -> {
             for (int t = first; t < last; t++) {
                 int column = t * width;
                 int columns = Math.min(width, n - column);
+                Gemm.initialize(out, n, 0, m, column, columns, bias);
                 for (int block = 0; block < blocks; block++) {
-                    Gemm.accumulate(partials, block * m * stride + column, stride, m, out, n, 0, column, columns,
-                            block == 0, bias);
+                    addSums(partials, block * m * stride + column, stride, m, out, n, column, columns);
                 }
             }
         });
+    }
+
+    /**
+     * Adds sums (row r at {@code sums[from + r·stride …]}) to output rows 0…m − 1, {@code width} columns from
+     * {@code column}.
+     */
+    private static void addSums(float[] sums, int from, int stride, int m, MemorySegment out, int n, int column,
+                                int width) {
+        for (int r = 0; r < m; r++) {
+            long at = ((long) r * n + column) * Float.BYTES;
+            int row = from + r * stride;
+            int c = 0;
+            for (; c <= width - LANES; c += LANES) {
+                long to = at + (long) c * Float.BYTES;
+                FloatVector.fromMemorySegment(FLOATS, out, to, LE).add(FloatVector.fromArray(FLOATS, sums, row + c))
+                        .intoMemorySegment(out, to, LE);
+            }
+            for (; c < width; c++) {
+                long to = at + (long) c * Float.BYTES;
+                out.set(F32, to, out.get(F32, to) + sums[row + c]);
+            }
+        }
     }
 
     /**
@@ -123,19 +146,7 @@ final class Gemv {
         for (int p = 0; p < inPlace; p += ROW_GROUP) {
             groupValues(rows, m, depth, p, ROW_GROUP, group);
             long at = ((long) (k0 + p) * n + column) * bytes;
-            for (int r = 0; r < m; r += 2) {
-                int x = group + r * ROW_GROUP;
-                int s = to + r * sumStride;
-                if (m - r >= 2 && bf16) {
-                    rows2Bf16(rows, x, weight.segment(), at, rowBytes, columns, sums, s, sumStride);
-                } else if (m - r >= 2) {
-                    rows2(rows, x, weight.segment(), at, rowBytes, columns, sums, s, sumStride);
-                } else if (bf16) {
-                    rows1Bf16(rows, x, weight.segment(), at, rowBytes, columns, sums, s);
-                } else {
-                    rows1(rows, x, weight.segment(), at, rowBytes, columns, sums, s);
-                }
-            }
+            applyGroup(rows, group, m, weight.segment(), at, rowBytes, bf16, columns, sums, to, sumStride);
         }
         if (bf16) {
             interleave(sums, to, sumStride, m, columns);
@@ -149,14 +160,28 @@ final class Gemv {
             if (used < ROW_GROUP) {
                 buffer.asSlice(used * stride, (ROW_GROUP - used) * stride).fill((byte) 0);
             }
-            for (int r = 0; r < m; r += 2) {
-                int x = group + r * ROW_GROUP;
-                int s = to + r * sumStride;
-                if (m - r >= 2) {
-                    rows2(rows, x, buffer, 0, stride, columns, sums, s, sumStride);
-                } else {
-                    rows1(rows, x, buffer, 0, stride, columns, sums, s);
-                }
+            applyGroup(rows, group, m, buffer, 0, stride, false, columns, sums, to, sumStride);
+        }
+    }
+
+    /**
+     * One group of four weight rows (at byte {@code w0} of w, {@code stride} apart; F32, or BF16 when
+     * {@code bf16}) applied to every row of A, two rows of A at a time: their x values at {@code x[group …]},
+     * their sums from {@code to}, {@code sumStride} apart.
+     */
+    private static void applyGroup(float[] x, int group, int m, MemorySegment w, long w0, long stride, boolean bf16,
+                                   int columns, float[] sums, int to, int sumStride) {
+        for (int r = 0; r < m; r += 2) {
+            int at = group + r * ROW_GROUP;
+            int s = to + r * sumStride;
+            if (m - r >= 2 && bf16) {
+                rows2Bf16(x, at, w, w0, stride, columns, sums, s, sumStride);
+            } else if (m - r >= 2) {
+                rows2(x, at, w, w0, stride, columns, sums, s, sumStride);
+            } else if (bf16) {
+                rows1Bf16(x, at, w, w0, stride, columns, sums, s);
+            } else {
+                rows1(x, at, w, w0, stride, columns, sums, s);
             }
         }
     }
