@@ -197,17 +197,9 @@ public interface Backend extends AutoCloseable {
     default int[] sampleGuided(Tensor cond, Tensor uncond, float conditionScale, int vocabLimit,
                                SamplingSettings settings, RandomStream[] streams) {
         ShapeChecks.sampling(cond, uncond, vocabLimit, streams.length);
-        int images = cond.rows();
-        long rowBytes = (long) cond.columns() * Float.BYTES;
-        MemorySegment condValues = MemorySegment.ofArray(toFloatArray(cond));
         MemorySegment uncondValues = uncond == null ? null : MemorySegment.ofArray(toFloatArray(uncond));
-        Sampler sampler = new Sampler();
-        int[] tokens = new int[images];
-        for (int i = 0; i < images; i++) {
-            tokens[i] = sampler.draw(condValues, i * rowBytes, uncondValues, i * rowBytes, conditionScale, vocabLimit,
-                    settings, streams[i].nextDouble());
-        }
-        return tokens;
+        return new Sampler().drawRows(MemorySegment.ofArray(toFloatArray(cond)), uncondValues,
+                (long) cond.columns() * Float.BYTES, conditionScale, vocabLimit, settings, streams);
     }
 
     /** Waits until every queued op has finished (a no-op on the CPU, which runs ops synchronously). */

@@ -216,15 +216,9 @@ public final class CpuBackend implements Backend {
     public int[] sampleGuided(Tensor cond, Tensor uncond, float conditionScale, int vocabLimit,
                               SamplingSettings settings, RandomStream[] streams) {
         ShapeChecks.sampling(cond, uncond, vocabLimit, streams.length);
-        requireF32("sampleGuided", uncond == null ? new Tensor[] {cond} : new Tensor[] {cond, uncond});
-        Sampler sampler = samplers.get();
-        long rowBytes = (long) cond.columns() * Float.BYTES;
-        int[] tokens = new int[cond.rows()];
-        for (int i = 0; i < tokens.length; i++) {
-            tokens[i] = sampler.draw(cond.segment(), i * rowBytes, uncond == null ? null : uncond.segment(),
-                    i * rowBytes, conditionScale, vocabLimit, settings, streams[i].nextDouble());
-        }
-        return tokens;
+        requireF32("sampleGuided", cond, uncond);
+        return samplers.get().drawRows(cond.segment(), uncond == null ? null : uncond.segment(),
+                (long) cond.columns() * Float.BYTES, conditionScale, vocabLimit, settings, streams);
     }
 
     @Override
@@ -252,9 +246,10 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    /** Every tensor given (nulls skipped) is F32. */
     private static void requireF32(String op, Tensor... tensors) {
         for (Tensor t : tensors) {
-            if (t.dtype() != DType.F32) {
+            if (t != null && t.dtype() != DType.F32) {
                 throw new JdalleException(op + ": activations are F32 on the CPU backend, got " + t);
             }
         }

@@ -117,6 +117,20 @@ public final class Sampler {
         return order[kept - 1];
     }
 
+    /**
+     * One token per image, as {@link #draw}: image i's F32 logits rows start at byte {@code i·rowBytes} of
+     * {@code cond} and {@code uncond} (null: no guidance), and it takes one uniform from {@code streams[i]}.
+     */
+    public int[] drawRows(MemorySegment cond, MemorySegment uncond, long rowBytes, float conditionScale,
+                          int vocabLimit, SamplingSettings settings, RandomStream[] streams) {
+        int[] tokens = new int[streams.length];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = draw(cond, i * rowBytes, uncond, i * rowBytes, conditionScale, vocabLimit, settings,
+                    streams[i].nextDouble());
+        }
+        return tokens;
+    }
+
     /** Index of the largest value, the first one on ties; NaN never wins. */
     public static int argmax(float[] row) {
         return argmax(row, row.length);
