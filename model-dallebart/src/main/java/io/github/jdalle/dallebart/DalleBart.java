@@ -114,64 +114,21 @@ public final class DalleBart {
     // ---- encoder (spec §3.3) -----------------------------------------------------------------------
 
     /**
-     * Runs the encoder over a batch of tokenized prompts, as upstream does: every position, padding included.
+     * Runs the encoder over a batch of tokenized prompts. Upstream runs all maxTextLength positions, padding
+     * included; a caller may pass only the leading positions that hold every prompt's real tokens (as generation
+     * does): their states are bit for bit the same, because no real token attends to padding and every row (and
+     * head) is computed on its own, and padding states only ever meet the decoder as masked keys. A 12-token prompt
+     * and the unconditional one then cost a fifth of the 64-position pass.
      *
      * @param workspace where the activations and the result are allocated
-     * @param ids       (prompts, maxTextLength) I32 text ids on this model's backend
-     * @param textMask  (prompts, maxTextLength) I32, 1 for real tokens, 0 for padding
-     * @return the final encoder states (prompts, maxTextLength, D), padded positions included
+     * @param ids       (prompts, T) I32 text ids on this model's backend, T ≤ maxTextLength
+     * @param textMask  (prompts, T) I32, 1 for real tokens, 0 for padding
+     * @return the final encoder states (prompts, T, D), padded positions included
      */
     public Tensor encode(Workspace workspace, Tensor ids, Tensor textMask) {
-        return encode(workspace, ids, textMask, config.maxTextLength());
-    }
-
-    /**
-     * Runs the encoder over the first {@code positions} positions of every prompt, which must hold all of its
-     * real tokens; the rest of the result is zero. The real tokens' states are bit for bit those of the full
-     * pass, because no real token attends to padding and every row (and head) is computed on its own. Padding
-     * states only ever meet the decoder as masked keys, so generation can skip them: a 12-token prompt and the
-     * unconditional one cost a fifth of the 64-position pass.
-     *
-     * @param positions how many leading positions to run, from the longest prompt's last real token + 1 to
-     *                  maxTextLength
-     * @throws JdalleException when a real token (mask 1) lies at or after {@code positions}
-     */
-    public Tensor encode(Workspace workspace, Tensor ids, Tensor textMask, int positions) {
         int prompts = ids.dim(0);
-        int length = config.maxTextLength();
-        ids.requireShape("text ids", prompts, length);
+        int length = textLength("text ids", ids);
         textMask.requireShape("text mask", prompts, length);
-        if (positions < 1 || positions > length) {
-            throw new JdalleException("encoder positions must be within 1…" + length + ", got " + positions);
-        }
-        if (positions == length) {
-            return encodePositions(workspace, ids, textMask, prompts, length);
-        }
-        int[] hostIds = backend.toIntArray(ids);
-        int[] hostMask = backend.toIntArray(textMask);
-        int[] leadingIds = new int[prompts * positions];
-        int[] leadingMask = new int[prompts * positions];
-        for (int p = 0; p < prompts; p++) {
-            for (int j = positions; j < length; j++) {
-                if (hostMask[p * length + j] != 0) {
-                    throw new JdalleException("prompt " + p + " has a real token at position " + j
-                            + ", past the " + positions + " encoder positions asked for");
-                }
-            }
-            System.arraycopy(hostIds, p * length, leadingIds, p * positions, positions);
-            System.arraycopy(hostMask, p * length, leadingMask, p * positions, positions);
-        }
-        Tensor leading = encodePositions(workspace, uploadIds(workspace, leadingIds, prompts, positions),
-                uploadIds(workspace, leadingMask, prompts, positions), prompts, positions);
-        Tensor states = workspace.f32(prompts, length, config.dModel());       // zero-filled
-        for (int p = 0; p < prompts; p++) {
-            backend.copy(leading.slice(p), states.slice(p).narrow(0, positions));
-        }
-        return states;
-    }
-
-    /** The encoder over (prompts, length) ids and mask, length ≤ maxTextLength. */
-    private Tensor encodePositions(Workspace workspace, Tensor ids, Tensor textMask, int prompts, int length) {
         Activations x = Activations.allocate(workspace, prompts, length, config.dModel(), config.encoderFfnDim());
         // every row uses positions 0, 1, …, pads included
         Tensor positionIds = uploadIds(workspace,
@@ -183,6 +140,14 @@ public final class DalleBart {
         }
         layerNorm(x.hidden(), encoderFinalNorm, x.hidden());
         return x.hidden();                                                     // (prompts, T, D)
+    }
+
+    /** T of (prompts, T) text ids or mask ({@code role}): at least 1 and at most the model's text length. */
+    private int textLength(String role, Tensor text) {
+        if (text.rank() != 2 || text.dim(1) < 1 || text.dim(1) > config.maxTextLength()) {
+            throw new JdalleException(role + " " + text + " is not (prompts, T) with 1 ≤ T ≤ " + config.maxTextLength());
+        }
+        return text.dim(1);
     }
 
     private void encoderLayer(EncoderLayer layer, Tensor textMask, Activations x) {
@@ -205,13 +170,13 @@ public final class DalleBart {
      * that uses that prompt.
      *
      * @param workspace     where the decoder state lives; it stays valid until the workspace is closed
-     * @param encoderStates (prompts, maxTextLength, D) from {@link #encode}
-     * @param textMask      (prompts, maxTextLength) I32, the mask the prompts were encoded with
+     * @param encoderStates (prompts, T, D) from {@link #encode}
+     * @param textMask      (prompts, T) I32, the mask the prompts were encoded with
      * @param promptOfRow   for each decoder row, the index of its prompt in {@code encoderStates}
      */
     public DecoderState startDecoding(Workspace workspace, Tensor encoderStates, Tensor textMask, int[] promptOfRow) {
         int prompts = encoderStates.dim(0);
-        int length = config.maxTextLength();
+        int length = textLength("text mask", textMask);
         int width = config.dModel();
         int layers = config.decoderLayers();
         int rows = promptOfRow.length;

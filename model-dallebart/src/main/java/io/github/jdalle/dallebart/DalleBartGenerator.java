@@ -133,12 +133,11 @@ public final class DalleBartGenerator {
         try (Workspace workspace = backend.workspace()) {
             DecoderState state;
             try (Workspace encoding = backend.workspace()) {
-                Tensor ids = upload(encoding, encoded.stream().map(PromptTokens::ids).toList());
-                Tensor mask = upload(encoding, encoded.stream().map(PromptTokens::mask).toList());
-                // padding past the longest prompt is never attended to: the encoder skips it
+                // padding past the longest prompt is never attended to: neither encoder nor decoder sees it
                 int positions = encoded.stream().mapToInt(PromptTokens::length).max().orElseThrow();
-                state = model.startDecoding(workspace, model.encode(encoding, ids, mask, positions), mask,
-                        promptOfRow);
+                Tensor ids = upload(encoding, encoded.stream().map(PromptTokens::ids).toList(), positions);
+                Tensor mask = upload(encoding, encoded.stream().map(PromptTokens::mask).toList(), positions);
+                state = model.startDecoding(workspace, model.encode(encoding, ids, mask), mask, promptOfRow);
             }
             listener.onEncoded();
             for (int step = 0; step < steps; step++) {
@@ -177,9 +176,9 @@ public final class DalleBartGenerator {
         }
     }
 
-    private Tensor upload(Workspace workspace, List<int[]> rows) {
-        int length = model.config().maxTextLength();
-        int[] flat = rows.stream().flatMapToInt(IntStream::of).toArray();
+    /** The first {@code length} values of each row, as a (rows, length) I32 tensor on the model's backend. */
+    private Tensor upload(Workspace workspace, List<int[]> rows, int length) {
+        int[] flat = rows.stream().flatMapToInt(row -> IntStream.of(row).limit(length)).toArray();
         Tensor onBackend = workspace.allocate(DType.I32, rows.size(), length);
         model.backend().upload(Tensor.ofInts(flat, rows.size(), length), onBackend);
         return onBackend;

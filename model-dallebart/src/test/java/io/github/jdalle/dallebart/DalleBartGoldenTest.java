@@ -94,22 +94,25 @@ class DalleBartGoldenTest {
         int width = model.config().dModel();
         int positions = Math.max(conditionalPrompt(name).length(), PromptTokens.unconditional(64).length());
         try (Workspace workspace = backend.workspace()) {
-            Tensor ids = uploadCase(workspace, name, "input_ids.npy");
             Tensor masks = uploadCase(workspace, name, "attention_mask.npy");
-            float[] full = backend.toFloatArray(model.encode(workspace, ids, masks));
-            float[] leading = backend.toFloatArray(model.encode(workspace, ids, masks, positions));
+            float[] full = backend.toFloatArray(model.encode(workspace, uploadCase(workspace, name, "input_ids.npy"),
+                    masks));
+            Tensor leadingIds = uploadCase(workspace, name, "input_ids.npy", positions);
+            float[] leading = backend.toFloatArray(model.encode(workspace, leadingIds,
+                    uploadCase(workspace, name, "attention_mask.npy", positions)));
             for (int row = 0; row < 2; row++) {
-                for (int j = 0; j < 64; j++) {
-                    int at = (row * 64 + j) * width;
-                    float[] expected = mask[row * 64 + j] == 1 ? Arrays.copyOfRange(full, at, at + width)
-                            : j >= positions ? new float[width] : null;
-                    if (expected != null) {
-                        assertArrayEquals(expected, Arrays.copyOfRange(leading, at, at + width),
+                for (int j = 0; j < positions; j++) {
+                    if (mask[row * 64 + j] == 1) {
+                        int at = (row * 64 + j) * width;
+                        int leadingAt = (row * positions + j) * width;
+                        assertArrayEquals(Arrays.copyOfRange(full, at, at + width),
+                                Arrays.copyOfRange(leading, leadingAt, leadingAt + width),
                                 name + " row " + row + " position " + j);
                     }
                 }
             }
-            assertThrows(JdalleException.class, () -> model.encode(workspace, ids, masks, positions - 1));
+            Tensor shorterMask = uploadCase(workspace, name, "attention_mask.npy", positions - 1);
+            assertThrows(JdalleException.class, () -> model.encode(workspace, leadingIds, shorterMask));
         }
     }
 
@@ -171,8 +174,18 @@ class DalleBartGoldenTest {
     }
 
     private static Tensor uploadCase(Workspace workspace, String name, String file) {
-        Tensor onBackend = workspace.allocate(DType.I32, 2, 64);
-        backend.upload(Tensor.ofInts(Golden.npy(dir(name) + file).ints(), 2, 64), onBackend);
+        return uploadCase(workspace, name, file, 64);
+    }
+
+    /** The first {@code positions} columns of a (2, 64) I32 case file, on the backend. */
+    private static Tensor uploadCase(Workspace workspace, String name, String file, int positions) {
+        int[] values = Golden.npy(dir(name) + file).ints();
+        int[] leading = new int[2 * positions];
+        for (int row = 0; row < 2; row++) {
+            System.arraycopy(values, row * 64, leading, row * positions, positions);
+        }
+        Tensor onBackend = workspace.allocate(DType.I32, 2, positions);
+        backend.upload(Tensor.ofInts(leading, 2, positions), onBackend);
         return onBackend;
     }
 
