@@ -20,7 +20,7 @@ public final class ShapeChecks {
         if (vocabLimit <= 0 || vocabLimit > vocab) {
             throw new JdalleException("vocabulary limit " + vocabLimit + " does not fit logits of length " + vocab);
         }
-        if (uncond != null && !Arrays.equals(uncond.shape(), cond.shape())) {
+        if (uncond != null && !uncond.hasShapeOf(cond)) {
             throw new JdalleException("sampleGuided: uncond " + uncond + " does not match cond " + cond);
         }
         if (streams != cond.rows()) {
@@ -56,7 +56,7 @@ public final class ShapeChecks {
         int keys = spec.keyCount() < 0 ? keyRows : spec.keyCount();
         if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || q.dim(2) % spec.heads() != 0 || k.dim(0) != q.dim(0)
                 || v.dim(0) != q.dim(0) || k.dim(2) != q.dim(2) || v.dim(2) != q.dim(2) || v.dim(1) != keyRows
-                || keys > keyRows || !Arrays.equals(out.shape(), q.shape())
+                || keys > keyRows || !out.hasShapeOf(q)
                 || (mask != null && (mask.dtype() != DType.I32 || mask.rank() != 2 || mask.dim(0) != q.dim(0)
                 || mask.dim(1) < keys))) {
             throw new JdalleException("attention: shapes q " + q + ", k " + k + ", v " + v + ", out " + out

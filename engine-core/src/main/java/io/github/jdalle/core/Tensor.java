@@ -99,6 +99,11 @@ public final class Tensor {
         return shape.clone();
     }
 
+    /** Whether {@code other} has this shape (without copying either shape). */
+    public boolean hasShapeOf(Tensor other) {
+        return Arrays.equals(shape, other.shape);
+    }
+
     public int rank() {
         return shape.length;
     }

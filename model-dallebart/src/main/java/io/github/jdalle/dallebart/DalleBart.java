@@ -227,9 +227,7 @@ public final class DalleBart {
             throw new JdalleException("the decoder has only " + config.imageLength() + " positions");
         }
         Activations x = state.activations();
-        backend.upload(Tensor.ofInts(previousTokens, rows), state.tokenIds());
-        backend.upload(Tensor.ofInts(IntStream.generate(() -> position).limit(rows).toArray(), rows),
-                state.positionIds());
+        state.uploadStepInput(backend, previousTokens);
 
         embed(decoderEmbedding, state.tokenIds(), state.positionIds(), x);        // (rows, 1, D)
         AttentionSpec causal = decoderAttention.overFirstKeys(position + 1);

@@ -1,5 +1,6 @@
 package io.github.jdalle.dallebart;
 
+import io.github.jdalle.core.Backend;
 import io.github.jdalle.core.DType;
 import io.github.jdalle.core.Tensor;
 import io.github.jdalle.core.Workspace;
@@ -18,6 +19,9 @@ public final class DecoderState {
     private final Tensor textMask;
     private final Tensor tokenIds;
     private final Tensor positionIds;
+    // host copies of the two id vectors, filled in place each step and uploaded
+    private final Tensor hostTokenIds;
+    private final Tensor hostPositionIds;
     private final Activations activations;
     private final Tensor logits;
     // per-layer views, made once so that a step allocates none
@@ -37,6 +41,8 @@ public final class DecoderState {
         this.textMask = workspace.allocate(DType.I32, rows, textLength);
         this.tokenIds = workspace.allocate(DType.I32, rows);
         this.positionIds = workspace.allocate(DType.I32, rows);
+        this.hostTokenIds = Tensor.ofInts(new int[rows], rows);
+        this.hostPositionIds = Tensor.ofInts(new int[rows], rows);
         this.activations = Activations.allocate(workspace, rows, 1, width, ffnDim);
         this.logits = workspace.f32(rows, vocab);
         this.layerKeys = new Tensor[layers];
@@ -108,6 +114,16 @@ public final class DecoderState {
 
     Tensor positionIds() {
         return positionIds;
+    }
+
+    /** Uploads this step's input: {@code tokens[row]} at the current position of every row. */
+    void uploadStepInput(Backend backend, int[] tokens) {
+        for (int row = 0; row < rows; row++) {
+            hostTokenIds.setInt(row, tokens[row]);
+            hostPositionIds.setInt(row, position);
+        }
+        backend.upload(hostTokenIds, tokenIds);
+        backend.upload(hostPositionIds, positionIds);
     }
 
     Activations activations() {

@@ -30,14 +30,40 @@ final class Attention {
 
     /** q (B, Tq, D), k and v (B, Tk, D) F32, over the first {@code keys} key rows; out (B, Tq, D) F32. */
     static void run(ThreadPool pool, Tensor q, Tensor k, Tensor v, AttentionSpec spec, int keys, Tensor out) {
-        int batch = q.dim(0);
-        int queries = q.dim(1);
         long positionCost = 2L * keys * q.dim(2) + 16L * keys * spec.heads();
-        pool.parallelFor(batch * queries, ThreadPool.grain(positionCost), (first, last) -> {
+        Call call = Call.LOCAL.get();
+        call.q = q;
+        call.k = k;
+        call.v = v;
+        call.spec = spec;
+        call.keys = keys;
+        call.out = out;
+        try {
+            pool.parallelFor(q.dim(0) * q.dim(1), ThreadPool.grain(positionCost), call);
+        } finally {
+            call.q = call.k = call.v = call.out = null;
+            call.spec = null;
+        }
+    }
+
+    /** One call's operands, kept by the calling thread and reused, so that a call allocates nothing. */
+    private static final class Call implements ThreadPool.RangeBody {
+        private static final ThreadLocal<Call> LOCAL = ThreadLocal.withInitial(Call::new);
+        Tensor q;
+        Tensor k;
+        Tensor v;
+        AttentionSpec spec;
+        int keys;
+        Tensor out;
+
+        /** Positions {@code [first, last)} of (batch, query). */
+        @Override
+        public void run(int first, int last) {
+            int queries = q.dim(1);
             for (int i = first; i < last; i++) {
                 position(q, k, v, spec, keys, out, i / queries, i % queries);
             }
-        });
+        }
     }
 
     private static void position(Tensor q, Tensor k, Tensor v, AttentionSpec spec, int keys, Tensor out, int b,

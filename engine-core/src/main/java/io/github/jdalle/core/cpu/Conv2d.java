@@ -30,9 +30,12 @@ final class Conv2d {
         int pixels = out.rows();
         boolean pointwise = kernelHeight == 1 && kernelWidth == 1 && spec.stride() == 1 && spec.padTop() == 0
                 && spec.padLeft() == 0 && spec.padBottom() == 0 && spec.padRight() == 0;
-        Gemm.Rows rows = pointwise ? Gemm.matrix(x.segment(), inChannels)
-                : imageRows(x, kernelWidth, spec, out.dim(1), out.dim(2));
-        Gemm.multiply(pool, rows, pixels, depth, weight, bias, out.segment());
+        if (pointwise) {
+            Gemm.multiply(pool, x.segment(), pixels, depth, weight, bias, out.segment());
+        } else {
+            Gemm.multiply(pool, imageRows(x, kernelWidth, spec, out.dim(1), out.dim(2)), pixels, depth, weight, bias,
+                    out.segment());
+        }
     }
 
     /**

@@ -69,16 +69,21 @@ public final class CpuBackend implements Backend {
     @Override
     public void matmul(Tensor x, Tensor weight, Tensor bias, Tensor out) {
         ShapeChecks.matmul(x, weight, bias, out);
-        requireF32("matmul", x, out);
-        requireFloat("matmul", weight, bias);
+        requireF32("matmul", x);
+        requireF32("matmul", out);
+        requireFloat("matmul", weight);
+        requireFloat("matmul", bias);
         int k = x.columns();
-        Gemm.multiply(pool, Gemm.matrix(x.segment(), k), x.rows(), k, weight, constants(bias), out.segment());
+        Gemm.multiply(pool, x.segment(), x.rows(), k, weight, constants(bias), out.segment());
     }
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out) {
         int keys = ShapeChecks.attention(q, k, v, spec, out);
-        requireF32("attention", q, k, v, out);
+        requireF32("attention", q);
+        requireF32("attention", k);
+        requireF32("attention", v);
+        requireF32("attention", out);
         Attention.run(pool, q, k, v, spec, keys, out);
     }
 
@@ -118,7 +123,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void add(Tensor a, Tensor b, Tensor out) {
         ShapeChecks.add(a, b, out);
-        requireFloat("add", a, b);
+        requireFloat("add", a);
+        requireFloat("add", b);
         requireF32("add", out);
         Elementwise.add(pool, a, b, out);
     }
@@ -127,7 +133,8 @@ public final class CpuBackend implements Backend {
     public void mul(Tensor a, Tensor b, Tensor out) {
         ShapeChecks.sameCount("mul", a, b);
         ShapeChecks.sameCount("mul", a, out);
-        requireFloat("mul", a, b);
+        requireFloat("mul", a);
+        requireFloat("mul", b);
         requireF32("mul", out);
         Elementwise.mul(pool, a, b, out);
     }
@@ -165,8 +172,10 @@ public final class CpuBackend implements Backend {
         if (bias != null && bias.elementCount() != outChannels) {
             throw new JdalleException("conv2d: bias " + bias + " does not have " + outChannels + " elements");
         }
-        requireF32("conv2d", x, out);
-        requireFloat("conv2d", kernel, bias);
+        requireF32("conv2d", x);
+        requireF32("conv2d", out);
+        requireFloat("conv2d", kernel);
+        requireFloat("conv2d", bias);
         Conv2d.run(pool, x, kernel, constants(bias), spec, out);
     }
 
@@ -216,7 +225,8 @@ public final class CpuBackend implements Backend {
     public int[] sampleGuided(Tensor cond, Tensor uncond, float conditionScale, int vocabLimit,
                               SamplingSettings settings, RandomStream[] streams) {
         ShapeChecks.sampling(cond, uncond, vocabLimit, streams.length);
-        requireF32("sampleGuided", cond, uncond);
+        requireF32("sampleGuided", cond);
+        requireF32("sampleGuided", uncond);
         return samplers.get().drawRows(cond.segment(), uncond == null ? null : uncond.segment(),
                 (long) cond.columns() * Float.BYTES, conditionScale, vocabLimit, settings, streams);
     }
@@ -246,20 +256,19 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** Every tensor given (nulls skipped) is F32. */
-    private static void requireF32(String op, Tensor... tensors) {
-        for (Tensor t : tensors) {
-            if (t != null && t.dtype() != DType.F32) {
-                throw new JdalleException(op + ": activations are F32 on the CPU backend, got " + t);
-            }
+    // one tensor per call rather than varargs: the array would be allocated on every op
+
+    /** The tensor, unless null, is F32. */
+    private static void requireF32(String op, Tensor tensor) {
+        if (tensor != null && tensor.dtype() != DType.F32) {
+            throw new JdalleException(op + ": activations are F32 on the CPU backend, got " + tensor);
         }
     }
 
-    private static void requireFloat(String op, Tensor... tensors) {
-        for (Tensor t : tensors) {
-            if (t != null && !t.dtype().isFloatingPoint()) {
-                throw new JdalleException(op + ": expected a floating-point tensor, got " + t);
-            }
+    /** The tensor, unless null, has a floating-point dtype. */
+    private static void requireFloat(String op, Tensor tensor) {
+        if (tensor != null && !tensor.dtype().isFloatingPoint()) {
+            throw new JdalleException(op + ": expected a floating-point tensor, got " + tensor);
         }
     }
 }

@@ -29,21 +29,13 @@ final class Elementwise {
     private Elementwise() {
     }
 
-    /**
-     * out = f(x), x any float dtype, out F32. The chunk buffer is a whole number of vectors long, so the last
-     * vector runs over a few stale lanes that are never written out.
-     */
+    /** out = f(x), x any float dtype, out F32. */
     static void activate(ThreadPool pool, Activation function, Tensor x, Tensor out) {
-        chunks(pool, x.elementCount(), 40, (start, count) -> {
-            float[] values = Scratch.floats(Scratch.Slot.OPERAND_A, CHUNK);
-            Widening.toFloats(x.segment(), x.dtype(), start, values, 0, count);
-            switch (function) {
-                case GELU -> VectorMath.gelu(values, count);
-                case QUICK_GELU -> VectorMath.timesSigmoid(values, count, QUICK_GELU_HIGH, QUICK_GELU_LOW);
-                case SWISH -> VectorMath.timesSigmoid(values, count, 1f, 0f);
-            }
-            MemorySegment.copy(values, 0, out.segment(), F32, start * Float.BYTES, count);
-        });
+        Activate op = Activate.LOCAL.get();
+        op.function = function;
+        op.x = x;
+        op.out = out;
+        op.runOn(pool, x.elementCount(), 40);
     }
 
     /** out = a + b (same element count) or a + b broadcast over rows (b has a's row length); b any float dtype. */
@@ -78,45 +70,21 @@ final class Elementwise {
     }
 
     private static void binary(ThreadPool pool, Tensor a, Tensor b, Tensor out, boolean add) {
-        chunks(pool, a.elementCount(), 2, (start, count) -> {
-            float[] left = Scratch.floats(Scratch.Slot.OPERAND_A, CHUNK);
-            float[] right = Scratch.floats(Scratch.Slot.OPERAND_B, CHUNK);
-            Widening.toFloats(a.segment(), a.dtype(), start, left, 0, count);
-            Widening.toFloats(b.segment(), b.dtype(), start, right, 0, count);
-            int i = 0;
-            if (add) {
-                for (; i <= count - LANES; i += LANES) {
-                    FloatVector.fromArray(FLOATS, left, i).add(FloatVector.fromArray(FLOATS, right, i)).intoArray(left, i);
-                }
-                for (; i < count; i++) {
-                    left[i] += right[i];
-                }
-            } else {
-                for (; i <= count - LANES; i += LANES) {
-                    FloatVector.fromArray(FLOATS, left, i).mul(FloatVector.fromArray(FLOATS, right, i)).intoArray(left, i);
-                }
-                for (; i < count; i++) {
-                    left[i] *= right[i];
-                }
-            }
-            MemorySegment.copy(left, 0, out.segment(), F32, start * Float.BYTES, count);
-        });
+        Binary op = Binary.LOCAL.get();
+        op.a = a;
+        op.b = b;
+        op.out = out;
+        op.add = add;
+        op.runOn(pool, a.elementCount(), 2);
     }
 
     /** out = factor·x. */
     static void scale(ThreadPool pool, Tensor x, float factor, Tensor out) {
-        chunks(pool, x.elementCount(), 2, (start, count) -> {
-            float[] values = Scratch.floats(Scratch.Slot.OPERAND_A, CHUNK);
-            Widening.toFloats(x.segment(), x.dtype(), start, values, 0, count);
-            int i = 0;
-            for (; i <= count - LANES; i += LANES) {
-                FloatVector.fromArray(FLOATS, values, i).mul(factor).intoArray(values, i);
-            }
-            for (; i < count; i++) {
-                values[i] *= factor;
-            }
-            MemorySegment.copy(values, 0, out.segment(), F32, start * Float.BYTES, count);
-        });
+        Scale op = Scale.LOCAL.get();
+        op.x = x;
+        op.factor = factor;
+        op.out = out;
+        op.runOn(pool, x.elementCount(), 2);
     }
 
     /** Rows {@code ids} of table (V, D), widened to F32, into out; ids are already checked. */
@@ -159,18 +127,131 @@ final class Elementwise {
         });
     }
 
-    /** The element range cut into chunks of {@link #CHUNK}, run in parallel. */
-    private interface ChunkBody {
-        void run(long start, int count);
-    }
+    /**
+     * An element-wise op over chunks of {@link #CHUNK} elements. The ops a decoder step calls hundreds of times
+     * keep one call's operands in fields of an instance that each calling thread reuses, so that a call
+     * allocates nothing; {@link #runOn} drops them afterwards.
+     */
+    private abstract static class ChunkedOp implements ThreadPool.RangeBody {
+        private long count;
 
-    private static void chunks(ThreadPool pool, long count, int costPerElement, ChunkBody body) {
-        int chunks = Gemm.ceilDiv(count, CHUNK);
-        pool.parallelFor(chunks, ThreadPool.grain((long) CHUNK * costPerElement), (first, last) -> {
+        /** Runs {@link #chunk} over every chunk of the {@code count} elements, then drops the operands. */
+        final void runOn(ThreadPool pool, long count, int costPerElement) {
+            this.count = count;
+            try {
+                pool.parallelFor(Gemm.ceilDiv(count, CHUNK), ThreadPool.grain((long) CHUNK * costPerElement), this);
+            } finally {
+                release();
+            }
+        }
+
+        @Override
+        public final void run(int first, int last) {
             for (int c = first; c < last; c++) {
                 long start = (long) c * CHUNK;
-                body.run(start, (int) Math.min(CHUNK, count - start));
+                chunk(start, (int) Math.min(CHUNK, count - start));
             }
-        });
+        }
+
+        /** Elements {@code [start, start + count)}. */
+        abstract void chunk(long start, int count);
+
+        /** Sets the operand fields to null. */
+        abstract void release();
+    }
+
+    /**
+     * f(x) a chunk at a time. The chunk buffer is a whole number of vectors long, so the last vector runs over a
+     * few stale lanes that are never written out.
+     */
+    private static final class Activate extends ChunkedOp {
+        private static final ThreadLocal<Activate> LOCAL = ThreadLocal.withInitial(Activate::new);
+        Activation function;
+        Tensor x;
+        Tensor out;
+
+        @Override
+        void chunk(long start, int count) {
+            float[] values = Scratch.floats(Scratch.Slot.OPERAND_A, CHUNK);
+            Widening.toFloats(x.segment(), x.dtype(), start, values, 0, count);
+            switch (function) {
+                case GELU -> VectorMath.gelu(values, count);
+                case QUICK_GELU -> VectorMath.timesSigmoid(values, count, QUICK_GELU_HIGH, QUICK_GELU_LOW);
+                case SWISH -> VectorMath.timesSigmoid(values, count, 1f, 0f);
+            }
+            MemorySegment.copy(values, 0, out.segment(), F32, start * Float.BYTES, count);
+        }
+
+        @Override
+        void release() {
+            function = null;
+            x = out = null;
+        }
+    }
+
+    /** out = a + b or a ⊙ b, same element count, a and b any float dtype. */
+    private static final class Binary extends ChunkedOp {
+        private static final ThreadLocal<Binary> LOCAL = ThreadLocal.withInitial(Binary::new);
+        Tensor a;
+        Tensor b;
+        Tensor out;
+        boolean add;
+
+        @Override
+        void chunk(long start, int count) {
+            float[] left = Scratch.floats(Scratch.Slot.OPERAND_A, CHUNK);
+            float[] right = Scratch.floats(Scratch.Slot.OPERAND_B, CHUNK);
+            Widening.toFloats(a.segment(), a.dtype(), start, left, 0, count);
+            Widening.toFloats(b.segment(), b.dtype(), start, right, 0, count);
+            int i = 0;
+            if (add) {
+                for (; i <= count - LANES; i += LANES) {
+                    FloatVector.fromArray(FLOATS, left, i).add(FloatVector.fromArray(FLOATS, right, i)).intoArray(left, i);
+                }
+                for (; i < count; i++) {
+                    left[i] += right[i];
+                }
+            } else {
+                for (; i <= count - LANES; i += LANES) {
+                    FloatVector.fromArray(FLOATS, left, i).mul(FloatVector.fromArray(FLOATS, right, i)).intoArray(left, i);
+                }
+                for (; i < count; i++) {
+                    left[i] *= right[i];
+                }
+            }
+            MemorySegment.copy(left, 0, out.segment(), F32, start * Float.BYTES, count);
+        }
+
+        @Override
+        void release() {
+            a = b = out = null;
+        }
+    }
+
+    /** out = factor·x. */
+    private static final class Scale extends ChunkedOp {
+        private static final ThreadLocal<Scale> LOCAL = ThreadLocal.withInitial(Scale::new);
+        Tensor x;
+        float factor;
+        Tensor out;
+
+        @Override
+        void chunk(long start, int count) {
+            float[] values = Scratch.floats(Scratch.Slot.OPERAND_A, CHUNK);
+            Widening.toFloats(x.segment(), x.dtype(), start, values, 0, count);
+            int i = 0;
+            for (; i <= count - LANES; i += LANES) {
+                FloatVector.fromArray(FLOATS, values, i).mul(factor).intoArray(values, i);
+            }
+            for (; i < count; i++) {
+                values[i] *= factor;
+            }
+            MemorySegment.copy(values, 0, out.segment(), F32, start * Float.BYTES, count);
+        }
+
+        @Override
+        void release() {
+            x = out = null;
+        }
     }
 }

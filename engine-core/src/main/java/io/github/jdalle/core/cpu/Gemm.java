@@ -60,13 +60,31 @@ final class Gemm {
     private Gemm() {
     }
 
-    /** The rows of a row-major F32 matrix with {@code k} columns. */
-    static Rows matrix(MemorySegment x, int k) {
-        return (row, count, k0, depth, panel) -> {
+    /** The rows of a row-major F32 matrix with {@code k} columns; each thread reuses one, so a call allocates nothing. */
+    private static final class Matrix implements Rows {
+        private static final ThreadLocal<Matrix> LOCAL = ThreadLocal.withInitial(Matrix::new);
+        MemorySegment x;
+        int k;
+
+        @Override
+        public void pack(int row, int count, int k0, int depth, float[] panel) {
             for (int r = 0; r < count; r++) {
                 MemorySegment.copy(x, F32, ((long) (row + r) * k + k0) * Float.BYTES, panel, r * depth, depth);
             }
-        };
+        }
+    }
+
+    /** As {@link #multiply(ThreadPool, Rows, int, int, Tensor, float[], MemorySegment)} for a row-major F32 x (m, k). */
+    static void multiply(ThreadPool pool, MemorySegment x, int m, int k, Tensor weight, float[] bias,
+                         MemorySegment out) {
+        Matrix rows = Matrix.LOCAL.get();
+        rows.x = x;
+        rows.k = k;
+        try {
+            multiply(pool, rows, m, k, weight, bias, out);
+        } finally {
+            rows.x = null;
+        }
     }
 
     /**

@@ -75,11 +75,64 @@ final class Gemv {
             tiles++;
         }
         int width = Math.min(n, Gemm.ceilDiv(Gemm.ceilDiv(n, tiles), LANES) * LANES);
-        int columnTiles = Gemm.ceilDiv(n, width);
-        // block b's sums for row r start at (b·m + r)·stride
-        int stride = n + SUM_PADDING;
-        float[] partials = Scratch.floats(Scratch.Slot.GEMV_PARTIALS, blocks * m * stride);
-        pool.parallelFor(blocks * columnTiles, ThreadPool.grain((long) (m + 2) * width * Gemm.KC), (first, last) -> {
+        Call call = Call.LOCAL.get();
+        try {
+            call.start(a, m, k, weight, bias, out, width, blocks);
+            pool.parallelFor(blocks * call.columnTiles, ThreadPool.grain((long) (m + 2) * width * Gemm.KC), call.units);
+            pool.parallelFor(call.columnTiles, ThreadPool.grain((long) blocks * m * width), call.reduction);
+        } finally {
+            call.end();
+        }
+    }
+
+    /**
+     * One call's operands and its two loops, kept by the calling thread and reused call after call, so that a
+     * decoder step's hundred GEMVs allocate nothing. The workers only read it.
+     */
+    private static final class Call {
+        private static final ThreadLocal<Call> LOCAL = ThreadLocal.withInitial(Call::new);
+        final ThreadPool.RangeBody units = this::units;
+        final ThreadPool.RangeBody reduction = this::reduction;
+        Gemm.Rows a;
+        Tensor weight;
+        float[] bias;
+        MemorySegment out;
+        /** Block b's sums for row r start at (b·m + r)·stride. */
+        float[] partials;
+        int m;
+        int k;
+        int n;
+        int width;
+        int columnTiles;
+        int blocks;
+        int stride;
+
+        void start(Gemm.Rows a, int m, int k, Tensor weight, float[] bias, MemorySegment out, int width, int blocks) {
+            this.a = a;
+            this.m = m;
+            this.k = k;
+            this.weight = weight;
+            this.bias = bias;
+            this.out = out;
+            this.n = weight.dim(1);
+            this.width = width;
+            this.columnTiles = Gemm.ceilDiv(n, width);
+            this.blocks = blocks;
+            this.stride = n + SUM_PADDING;
+            this.partials = Scratch.floats(Scratch.Slot.GEMV_PARTIALS, blocks * m * stride);
+        }
+
+        /** Drops the operands, which may be large. */
+        void end() {
+            a = null;
+            weight = null;
+            bias = null;
+            out = null;
+            partials = null;
+        }
+
+        /** Units {@code [first, last)}: block u / columnTiles, column tile u % columnTiles. */
+        private void units(int first, int last) {
             for (int u = first; u < last; u++) {
                 int block = u / columnTiles;
                 int column = (u % columnTiles) * width;
@@ -87,9 +140,10 @@ final class Gemv {
                 unit(a, m, k0, Math.min(Gemm.KC, k - k0), weight, n, column, Math.min(width, n - column), partials,
                         block * m * stride + column, stride);
             }
-        });
-        // the blocks' sums added to the bias (or zero) in order, as the GEMM's micro-kernels add theirs
-        pool.parallelFor(columnTiles, ThreadPool.grain((long) blocks * m * width), (first, last) -> {
+        }
+
+        /** The blocks' sums added to the bias (or zero) in order, as the GEMM's micro-kernels add theirs. */
+        private void reduction(int first, int last) {
             for (int t = first; t < last; t++) {
                 int column = t * width;
                 int columns = Math.min(width, n - column);
@@ -98,7 +152,7 @@ final class Gemv {
                     addSums(partials, block * m * stride + column, stride, m, out, n, column, columns);
                 }
             }
-        });
+        }
     }
 
     /**

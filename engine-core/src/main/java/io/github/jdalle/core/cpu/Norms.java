@@ -25,9 +25,36 @@ final class Norms {
 
     /** Layer norm of every row of x into out (F32); scale and bias hold one float per column. */
     static void layerNorm(ThreadPool pool, Tensor x, float[] scale, float[] bias, float eps, Tensor out) {
-        int width = x.columns();
-        MemorySegment result = out.segment();
-        pool.parallelFor(x.rows(), ThreadPool.grain(8L * width), (first, last) -> {
+        LayerNorm call = LayerNorm.LOCAL.get();
+        call.x = x;
+        call.scale = scale;
+        call.bias = bias;
+        call.eps = eps;
+        call.out = out;
+        try {
+            pool.parallelFor(x.rows(), ThreadPool.grain(8L * x.columns()), call);
+        } finally {
+            call.x = call.out = null;
+            call.scale = call.bias = null;
+        }
+    }
+
+    /**
+     * One layer norm's operands, kept by the calling thread and reused (a decoder step runs a hundred), so that a
+     * call allocates nothing.
+     */
+    private static final class LayerNorm implements ThreadPool.RangeBody {
+        private static final ThreadLocal<LayerNorm> LOCAL = ThreadLocal.withInitial(LayerNorm::new);
+        Tensor x;
+        float[] scale;
+        float[] bias;
+        float eps;
+        Tensor out;
+
+        /** Rows {@code [first, last)}. */
+        @Override
+        public void run(int first, int last) {
+            int width = x.columns();
             float[] row = Scratch.floats(Scratch.Slot.OPERAND_A, width);
             for (int r = first; r < last; r++) {
                 Widening.toFloats(x.segment(), x.dtype(), (long) r * width, row, 0, width);
@@ -43,9 +70,9 @@ final class Norms {
                 for (; c < width; c++) {
                     row[c] = (row[c] - mean) * inverse * scale[c] + bias[c];
                 }
-                MemorySegment.copy(row, 0, result, F32, (long) r * width * Float.BYTES, width);
+                MemorySegment.copy(row, 0, out.segment(), F32, (long) r * width * Float.BYTES, width);
             }
-        });
+        }
     }
 
     /**

@@ -4,7 +4,6 @@ import io.github.jdalle.core.JdalleException;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -35,6 +34,7 @@ public final class ThreadPool implements AutoCloseable {
     private final int threads;
     private final Worker[] workers;
     private final ReentrantLock submitting = new ReentrantLock();
+    private final Job job = new Job();
     private volatile boolean closed;
 
     /** A pool of {@code threads} threads including the caller (0 = one per available core). */
@@ -78,20 +78,21 @@ public final class ThreadPool implements AutoCloseable {
             if (closed) {
                 throw new JdalleException("the CPU backend is closed");
             }
-            Job job = new Job(body, n, chunk, chunks);
+            int generation = job.start(body, n, chunk, chunks);
             for (int i = 0, helpers = Math.min(workers.length, chunks - 1); i < helpers; i++) {
-                workers[i].post(job);
+                workers[i].post(generation);
             }
-            job.work();
+            job.work(generation);
             job.awaitChunks();
-            if (job.failure != null) {
-                if (job.failure instanceof RuntimeException runtime) {
-                    throw runtime;
-                }
-                if (job.failure instanceof Error error) {
-                    throw error;
-                }
-                throw new JdalleException("a CPU worker failed", job.failure);
+            Throwable failure = job.finish();
+            if (failure instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (failure instanceof Error error) {
+                throw error;
+            }
+            if (failure != null) {
+                throw new JdalleException("a CPU worker failed", failure);
             }
         } finally {
             submitting.unlock();
@@ -112,43 +113,73 @@ public final class ThreadPool implements AutoCloseable {
     }
 
     /**
-     * One parallel loop: chunks are claimed from a shared counter by the caller and whichever helpers wake in
-     * time. The caller waits for the chunks, not for the helpers, so a helper that is slow to wake costs
-     * nothing: it finds no chunk left and goes back to waiting.
+     * The parallel loop in progress, one object reused for every loop so that dispatching allocates nothing.
+     * Chunks are claimed from a shared counter by the caller and whichever helpers wake in time. The caller waits
+     * for the chunks, not for the helpers, so a helper that is slow to wake costs nothing: it finds no chunk left
+     * and goes back to waiting.
+     *
+     * <p>A late helper may still hold the number of a loop that has ended, so the claim counter carries the loop's
+     * generation in its upper half and a claim is a compare-and-set of both: it fails once the loop is over. A new
+     * loop first moves the counter to its generation with no chunks left, then sets its fields, then opens the
+     * counter; all fields are volatile, so a helper that read a new field fails its claim. A claimed chunk keeps
+     * its loop from ending, so the fields it reads after the claim stay those of its loop.
      */
     private static final class Job {
-        final RangeBody body;
-        final int n;
-        final int chunk;
-        final int chunks;
-        // counters as fields rather than AtomicIntegers: a decoder step dispatches a hundred jobs
-        private static final VarHandle NEXT;
+        private static final VarHandle STATE;
         private static final VarHandle COMPLETED;
 
         static {
             try {
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
-                NEXT = lookup.findVarHandle(Job.class, "next", int.class);
+                STATE = lookup.findVarHandle(Job.class, "state", long.class);
                 COMPLETED = lookup.findVarHandle(Job.class, "completed", int.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
-        final Thread caller = Thread.currentThread();
-        volatile int next;
+        /** The generation (upper 32 bits) and the next chunk to claim (lower 32 bits). */
+        volatile long state;
+        volatile RangeBody body;
+        volatile int n;
+        volatile int chunk;
+        volatile int chunks;
+        volatile Thread caller;
         volatile int completed;
         volatile Throwable failure;
+        private int generation;
 
-        Job(RangeBody body, int n, int chunk, int chunks) {
+        /** Opens a loop (the caller holds the pool's submit lock) and returns its generation. */
+        int start(RangeBody body, int n, int chunk, int chunks) {
+            generation++;
+            state = claims(generation, Integer.MAX_VALUE);
             this.body = body;
             this.n = n;
             this.chunk = chunk;
             this.chunks = chunks;
+            this.caller = Thread.currentThread();
+            this.completed = 0;
+            this.failure = null;
+            state = claims(generation, 0);
+            return generation;
         }
 
-        void work() {
-            for (int c; (c = (int) NEXT.getAndAdd(this, 1)) < chunks; ) {
+        /** Ends the loop after {@link #awaitChunks}: drops the body (it may hold large tensors), returns a failure. */
+        Throwable finish() {
+            body = null;
+            return failure;
+        }
+
+        void work(int generation) {
+            for (long s = state; (int) (s >>> 32) == generation; s = state) {
+                int c = (int) s;
+                int count = chunks;
+                if (c >= count) {
+                    return;
+                }
+                if (!STATE.compareAndSet(this, s, s + 1)) {
+                    continue;
+                }
                 // after a failure the remaining chunks are only counted off
                 if (failure == null) {
                     try {
@@ -158,8 +189,9 @@ public final class ThreadPool implements AutoCloseable {
                         failure = t;
                     }
                 }
-                if ((int) COMPLETED.getAndAdd(this, 1) + 1 == chunks) {
-                    LockSupport.unpark(caller);
+                Thread waiting = caller;
+                if ((int) COMPLETED.getAndAdd(this, 1) + 1 == count) {
+                    LockSupport.unpark(waiting);
                 }
             }
         }
@@ -173,39 +205,43 @@ public final class ThreadPool implements AutoCloseable {
                 }
             }
         }
+
+        private static long claims(int generation, int next) {
+            return (long) generation << 32 | next;
+        }
     }
 
     private final class Worker extends Thread {
-        private final AtomicReference<Job> mailbox = new AtomicReference<>();
+        /** The generation of the newest loop posted to this worker (0: none yet). */
+        private volatile int posted;
 
         Worker(String name) {
             super(name);
             setDaemon(true);
         }
 
-        void post(Job job) {
-            mailbox.set(job);
+        void post(int generation) {
+            posted = generation;
             LockSupport.unpark(this);
         }
 
         @Override
         public void run() {
+            int done = 0;
             while (!closed) {
-                Job job = mailbox.get();
-                for (int spin = 0; job == null && !closed; spin++) {
+                for (int spin = 0; posted == done && !closed; spin++) {
                     if (spin < SPINS) {
                         Thread.onSpinWait();
                     } else {
                         LockSupport.park(this);
                     }
-                    job = mailbox.get();
                 }
-                if (job == null) {
+                if (closed) {
                     return;
                 }
-                // only clears the job taken: a newer one posted meanwhile stays for the next round
-                mailbox.compareAndSet(job, null);
-                job.work();
+                // a loop posted while this one ran is taken next round; one already over is left at once
+                done = posted;
+                job.work(done);
             }
         }
     }

@@ -36,6 +36,32 @@ class ThreadPoolTest {
         }
     }
 
+    /**
+     * The pool reuses one job object, so a helper that wakes late must not claim chunks of the next loop: many short
+     * loops back to back, each chunk recorded under the loop that ran it.
+     */
+    @Test
+    void backToBackLoopsNeverShareChunks() {
+        int loops = 20_000;
+        int n = 6;
+        for (int threads : new int[] {2, 4}) {
+            try (ThreadPool pool = new ThreadPool(threads)) {
+                AtomicIntegerArray hits = new AtomicIntegerArray(loops * n);
+                for (int loop = 0; loop < loops; loop++) {
+                    int base = loop * n;
+                    pool.parallelFor(n, 1, (start, end) -> {
+                        for (int i = start; i < end; i++) {
+                            hits.incrementAndGet(base + i);
+                        }
+                    });
+                }
+                for (int i = 0; i < loops * n; i++) {
+                    assertEquals(1, hits.get(i), "loop " + i / n + ", index " + i % n + ", " + threads + " threads");
+                }
+            }
+        }
+    }
+
     @Test
     void aFailingChunkFailsTheCall() {
         try (ThreadPool pool = new ThreadPool(3)) {
