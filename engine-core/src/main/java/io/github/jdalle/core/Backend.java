@@ -73,6 +73,18 @@ public interface Backend extends AutoCloseable {
     void matmul(Tensor x, Tensor weight, Tensor bias, Tensor out);
 
     /**
+     * {@code outs[i] = x·weights[i]} (no bias) for weights that share their input, such as the query, key and
+     * value projections: the results of one {@link #matmul} each, which is what this default does. A backend may
+     * run them as one operation (the CPU backend streams the weights of a decoder step in one parallel loop).
+     */
+    default void matmulEach(Tensor x, Tensor[] weights, Tensor[] outs) {
+        ShapeChecks.matmulEach(x, weights, outs);
+        for (int i = 0; i < weights.length; i++) {
+            matmul(x, weights[i], null, outs[i]);
+        }
+    }
+
+    /**
      * Multi-head scaled dot-product attention: q (B, Tq, D), k and v (B, Tk, D), out (B, Tq, D); masking as
      * {@code spec} says. {@code out} may not alias q, k or v.
      */

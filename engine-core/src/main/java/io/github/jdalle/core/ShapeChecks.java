@@ -66,6 +66,16 @@ public final class ShapeChecks {
         return keys;
     }
 
+    /** {@link Backend#matmulEach}: as many outputs as weights, each pair as {@link #matmul} with no bias. */
+    public static void matmulEach(Tensor x, Tensor[] weights, Tensor[] outs) {
+        if (weights.length != outs.length) {
+            throw new JdalleException("matmulEach: " + weights.length + " weights for " + outs.length + " outputs");
+        }
+        for (int i = 0; i < weights.length; i++) {
+            matmul(x, weights[i], null, outs[i]);
+        }
+    }
+
     /** {@link Backend#add}: b is either of a's size or one row of a, which is broadcast; out is of a's size. */
     public static void add(Tensor a, Tensor b, Tensor out) {
         sameCount("add", a, out);

@@ -31,13 +31,26 @@ public final class DalleBart {
     private record Norm(Tensor scale, Tensor bias) {
     }
 
-    /** An attention block with its NormFormer norms: input norm, projections, output norm. */
-    private record AttentionBlock(Norm inputNorm, Tensor query, Tensor key, Tensor value, Tensor output,
-                                  Norm outputNorm) {
+    /**
+     * An attention block with its NormFormer norms: input norm, the query, key and value projections (side by side,
+     * as {@link Backend#matmulEach} takes them), the output projection, output norm.
+     */
+    private record AttentionBlock(Norm inputNorm, Tensor[] queryKeyValue, Tensor output, Norm outputNorm) {
+        Tensor query() {
+            return queryKeyValue[0];
+        }
+
+        Tensor key() {
+            return queryKeyValue[1];
+        }
+
+        Tensor value() {
+            return queryKeyValue[2];
+        }
     }
 
-    /** The gated feed-forward block: norm, GELU(x·W0) ⊙ x·W1, norm over F, down projection W2. */
-    private record Glu(Norm inputNorm, Tensor gate, Tensor linear, Norm hiddenNorm, Tensor down) {
+    /** The gated feed-forward block: norm, GELU(x·W0) ⊙ x·W1 (W0 and W1 side by side), norm over F, projection W2. */
+    private record Glu(Norm inputNorm, Tensor[] gateAndLinear, Norm hiddenNorm, Tensor down) {
     }
 
     private record EncoderLayer(AttentionBlock selfAttention, Glu glu) {
@@ -280,9 +293,7 @@ public final class DalleBart {
     /** The pre-attention norm (bias only), then the query, key and value projections of the normed input. */
     private void projectQueryKeyValue(AttentionBlock block, Activations x) {
         layerNorm(x.hidden(), block.inputNorm(), x.normed());
-        backend.matmul(x.normed(), block.query(), null, x.query());
-        backend.matmul(x.normed(), block.key(), null, x.key());
-        backend.matmul(x.normed(), block.value(), null, x.value());
+        backend.matmulEach(x.normed(), block.queryKeyValue(), x.queryKeyValue());
     }
 
     /** NormFormer: the attention output is projected, normalized once more, and added to the residual stream. */
@@ -295,9 +306,8 @@ public final class DalleBart {
     /** {@code h += LN_F(GELU(g·W0) ⊙ g·W1)·W2} with {@code g = LN(h)}; both norms bias-only. */
     private void glu(Glu glu, Activations x) {
         layerNorm(x.hidden(), glu.inputNorm(), x.normed());
-        backend.matmul(x.normed(), glu.gate(), null, x.gate());                  // (…, F)
+        backend.matmulEach(x.normed(), glu.gateAndLinear(), x.gateAndLinear());  // (…, F) each
         backend.activate(Activation.GELU, x.gate(), x.gate());
-        backend.matmul(x.normed(), glu.linear(), null, x.linear());
         backend.mul(x.gate(), x.linear(), x.gate());
         layerNorm(x.gate(), glu.hiddenNorm(), x.gate());
         backend.matmul(x.gate(), glu.down(), null, x.projected());               // (…, D)
@@ -342,18 +352,18 @@ public final class DalleBart {
         }
 
         AttentionBlock attention(int layer, String attention, String inputNorm, String outputNorm, int width) {
-            return new AttentionBlock(norm(layer, inputNorm, width),
+            return new AttentionBlock(norm(layer, inputNorm, width), new Tensor[] {
                     tensor(layer, attention + "/q_proj/kernel", width, width),
                     tensor(layer, attention + "/k_proj/kernel", width, width),
-                    tensor(layer, attention + "/v_proj/kernel", width, width),
+                    tensor(layer, attention + "/v_proj/kernel", width, width)},
                     tensor(layer, attention + "/out_proj/kernel", width, width),
                     norm(layer, outputNorm, width));
         }
 
         Glu glu(int layer, int width, int ffnDim) {
-            return new Glu(norm(layer, "GLU_0/LayerNorm_0", width),
+            return new Glu(norm(layer, "GLU_0/LayerNorm_0", width), new Tensor[] {
                     tensor(layer, "GLU_0/Dense_0/kernel", width, ffnDim),
-                    tensor(layer, "GLU_0/Dense_1/kernel", width, ffnDim),
+                    tensor(layer, "GLU_0/Dense_1/kernel", width, ffnDim)},
                     norm(layer, "GLU_0/LayerNorm_1", ffnDim),
                     tensor(layer, "GLU_0/Dense_2/kernel", ffnDim, width));
         }

@@ -77,6 +77,18 @@ public final class CpuBackend implements Backend {
         Gemm.multiply(pool, x.segment(), x.rows(), k, weight, constants(bias), out.segment());
     }
 
+    /** As the default, with up to eight rows (a decoder step) as one parallel loop over all the weights. */
+    @Override
+    public void matmulEach(Tensor x, Tensor[] weights, Tensor[] outs) {
+        ShapeChecks.matmulEach(x, weights, outs);
+        for (int i = 0; i < weights.length; i++) {
+            requireF32("matmulEach", outs[i]);
+            requireFloat("matmulEach", weights[i]);
+        }
+        requireF32("matmulEach", x);
+        Gemm.multiplyEach(pool, x.segment(), x.rows(), x.columns(), weights, outs);
+    }
+
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out) {
         int keys = ShapeChecks.attention(q, k, v, spec, out);

@@ -88,6 +88,27 @@ final class Gemm {
     }
 
     /**
+     * {@code outs[i] = x·weights[i]} for a row-major F32 x (m, k) and weights of the same K; up to
+     * {@link Gemv#MAX_ROWS} rows go through one GEMV call for all of them, more rows through one GEMM each.
+     */
+    static void multiplyEach(ThreadPool pool, MemorySegment x, int m, int k, Tensor[] weights, Tensor[] outs) {
+        if (m > Gemv.MAX_ROWS || weights.length > Gemv.MAX_WEIGHTS) {
+            for (int i = 0; i < weights.length; i++) {
+                multiply(pool, x, m, k, weights[i], null, outs[i].segment());
+            }
+            return;
+        }
+        Matrix rows = Matrix.LOCAL.get();
+        rows.x = x;
+        rows.k = k;
+        try {
+            Gemv.multiplyEach(pool, rows, m, k, weights, outs);
+        } finally {
+            rows.x = null;
+        }
+    }
+
+    /**
      * {@code out (m, N) = a (m, k) · weight (k, N) + bias}; bias (N floats) may be null. {@code out} is F32
      * row-major and may not overlap the operands.
      */

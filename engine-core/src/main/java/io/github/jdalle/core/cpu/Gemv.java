@@ -40,6 +40,8 @@ final class Gemv {
     private static final int LANES = Widening.LANES;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    /** Weights that {@link #multiplyEach} takes in one call. */
+    static final int MAX_WEIGHTS = 3;
     /** Weight rows widened and applied together. */
     private static final int ROW_GROUP = 4;
     /**
@@ -65,21 +67,29 @@ final class Gemv {
 
     /** As {@link Gemm#multiply}, for m ≤ {@link #MAX_ROWS}. */
     static void multiply(ThreadPool pool, Gemm.Rows a, int m, int k, Tensor weight, float[] bias, MemorySegment out) {
-        int n = weight.dim(1);
-        int blocks = Gemm.ceilDiv(k, Gemm.KC);
-        int tiles = Gemm.ceilDiv(n, MAX_TILE_COLUMNS);
-        // as many units for every thread (K = 2730 has 11 blocks), unless there are plenty
-        int threads = pool.threads();
-        while (blocks * tiles % threads != 0 && blocks * tiles < 4 * threads
-                && Gemm.ceilDiv(n, tiles + 1) >= MIN_TILE_COLUMNS) {
-            tiles++;
-        }
-        int width = Math.min(n, Gemm.ceilDiv(Gemm.ceilDiv(n, tiles), LANES) * LANES);
         Call call = Call.LOCAL.get();
         try {
-            call.start(a, m, k, weight, bias, out, width, blocks);
-            pool.parallelFor(blocks * call.columnTiles, ThreadPool.grain((long) (m + 2) * width * Gemm.KC), call.units);
-            pool.parallelFor(call.columnTiles, ThreadPool.grain((long) blocks * m * width), call.reduction);
+            call.start(pool, a, m, k);
+            call.add(weight, bias, out);
+            call.run();
+        } finally {
+            call.end();
+        }
+    }
+
+    /**
+     * {@code outs[i] = a·weights[i]} for up to {@link #MAX_WEIGHTS} weights of the same K (the query, key and value
+     * projections), as one parallel loop over the units of all of them: one hand-off and one wait for the slowest
+     * thread instead of one per weight. Each result is the one {@link #multiply} gives.
+     */
+    static void multiplyEach(ThreadPool pool, Gemm.Rows a, int m, int k, Tensor[] weights, Tensor[] outs) {
+        Call call = Call.LOCAL.get();
+        try {
+            call.start(pool, a, m, k);
+            for (int i = 0; i < weights.length; i++) {
+                call.add(weights[i], null, outs[i].segment());
+            }
+            call.run();
         } finally {
             call.end();
         }
@@ -87,72 +97,135 @@ final class Gemv {
 
     /**
      * One call's operands and its two loops, kept by the calling thread and reused call after call, so that a
-     * decoder step's hundred GEMVs allocate nothing. The workers only read it.
+     * decoder step's hundred GEMVs allocate nothing. The workers only read it. Units are numbered weight by
+     * weight; within a weight, unit u is block u / columnTiles, column tile u % columnTiles.
      */
     private static final class Call {
         private static final ThreadLocal<Call> LOCAL = ThreadLocal.withInitial(Call::new);
         final ThreadPool.RangeBody units = this::units;
         final ThreadPool.RangeBody reduction = this::reduction;
+        final Part[] parts = new Part[MAX_WEIGHTS];
+        ThreadPool pool;
         Gemm.Rows a;
-        Tensor weight;
-        float[] bias;
-        MemorySegment out;
-        /** Block b's sums for row r start at (b·m + r)·stride. */
-        float[] partials;
         int m;
         int k;
-        int n;
-        int width;
-        int columnTiles;
         int blocks;
-        int stride;
+        int weightCount;
+        int unitCount;
+        int tileCount;
+        int partialCount;
+        /** Every weight's block sums; see {@link Part#partialsAt}. */
+        float[] partials;
 
-        void start(Gemm.Rows a, int m, int k, Tensor weight, float[] bias, MemorySegment out, int width, int blocks) {
+        Call() {
+            Arrays.setAll(parts, i -> new Part());
+        }
+
+        void start(ThreadPool pool, Gemm.Rows a, int m, int k) {
+            this.pool = pool;
             this.a = a;
             this.m = m;
             this.k = k;
-            this.weight = weight;
-            this.bias = bias;
-            this.out = out;
-            this.n = weight.dim(1);
-            this.width = width;
-            this.columnTiles = Gemm.ceilDiv(n, width);
-            this.blocks = blocks;
-            this.stride = n + SUM_PADDING;
-            this.partials = Scratch.floats(Scratch.Slot.GEMV_PARTIALS, blocks * m * stride);
+            this.blocks = Gemm.ceilDiv(k, Gemm.KC);
+            weightCount = unitCount = tileCount = partialCount = 0;
+        }
+
+        void add(Tensor weight, float[] bias, MemorySegment out) {
+            int n = weight.dim(1);
+            int tiles = Gemm.ceilDiv(n, MAX_TILE_COLUMNS);
+            // as many units for every thread (K = 2730 has 11 blocks), unless there are plenty
+            int threads = pool.threads();
+            while (blocks * tiles % threads != 0 && blocks * tiles < 4 * threads
+                    && Gemm.ceilDiv(n, tiles + 1) >= MIN_TILE_COLUMNS) {
+                tiles++;
+            }
+            Part part = parts[weightCount++];
+            part.weight = weight;
+            part.bias = bias;
+            part.out = out;
+            part.n = n;
+            part.width = Math.min(n, Gemm.ceilDiv(Gemm.ceilDiv(n, tiles), LANES) * LANES);
+            part.columnTiles = Gemm.ceilDiv(n, part.width);
+            part.stride = n + SUM_PADDING;
+            part.firstUnit = unitCount;
+            part.firstTile = tileCount;
+            part.partialsAt = partialCount;
+            unitCount += blocks * part.columnTiles;
+            tileCount += part.columnTiles;
+            partialCount += blocks * m * part.stride;
+        }
+
+        void run() {
+            partials = Scratch.floats(Scratch.Slot.GEMV_PARTIALS, partialCount);
+            int width = 0;
+            for (int i = 0; i < weightCount; i++) {
+                width = Math.max(width, parts[i].width);
+            }
+            pool.parallelFor(unitCount, ThreadPool.grain((long) (m + 2) * width * Gemm.KC), units);
+            pool.parallelFor(tileCount, ThreadPool.grain((long) blocks * m * width), reduction);
         }
 
         /** Drops the operands, which may be large. */
         void end() {
+            for (Part part : parts) {
+                part.weight = null;
+                part.bias = null;
+                part.out = null;
+            }
+            pool = null;
             a = null;
-            weight = null;
-            bias = null;
-            out = null;
             partials = null;
         }
 
-        /** Units {@code [first, last)}: block u / columnTiles, column tile u % columnTiles. */
         private void units(int first, int last) {
             for (int u = first; u < last; u++) {
-                int block = u / columnTiles;
-                int column = (u % columnTiles) * width;
+                Part part = parts[0];
+                for (int i = 1; i < weightCount && parts[i].firstUnit <= u; i++) {
+                    part = parts[i];
+                }
+                int local = u - part.firstUnit;
+                int block = local / part.columnTiles;
+                int column = (local % part.columnTiles) * part.width;
                 int k0 = block * Gemm.KC;
-                unit(a, m, k0, Math.min(Gemm.KC, k - k0), weight, n, column, Math.min(width, n - column), partials,
-                        block * m * stride + column, stride);
+                unit(a, m, k0, Math.min(Gemm.KC, k - k0), part.weight, part.n, column,
+                        Math.min(part.width, part.n - column), partials,
+                        part.partialsAt + block * m * part.stride + column, part.stride);
             }
         }
 
         /** The blocks' sums added to the bias (or zero) in order, as the GEMM's micro-kernels add theirs. */
         private void reduction(int first, int last) {
             for (int t = first; t < last; t++) {
-                int column = t * width;
-                int columns = Math.min(width, n - column);
-                Gemm.initialize(out, n, 0, m, column, columns, bias);
+                Part part = parts[0];
+                for (int i = 1; i < weightCount && parts[i].firstTile <= t; i++) {
+                    part = parts[i];
+                }
+                int column = (t - part.firstTile) * part.width;
+                int columns = Math.min(part.width, part.n - column);
+                Gemm.initialize(part.out, part.n, 0, m, column, columns, part.bias);
                 for (int block = 0; block < blocks; block++) {
-                    addSums(partials, block * m * stride + column, stride, m, out, n, column, columns);
+                    addSums(partials, part.partialsAt + block * m * part.stride + column, part.stride, m, part.out,
+                            part.n, column, columns);
                 }
             }
         }
+    }
+
+    /** One weight of a {@link Call}: its operands and how its columns are cut into units. */
+    private static final class Part {
+        Tensor weight;
+        float[] bias;
+        MemorySegment out;
+        int n;
+        /** Columns per unit (the last may be narrower). */
+        int width;
+        int columnTiles;
+        /** Floats between rows of sums (N plus padding). */
+        int stride;
+        int firstUnit;
+        int firstTile;
+        /** Block b's sums for row r start at partials[partialsAt + (b·m + r)·stride]. */
+        int partialsAt;
     }
 
     /**

@@ -78,6 +78,37 @@ class CpuBackendTest {
         assertClose(expected.toFloatArray(), actual.toFloatArray(), sumTolerance(7), 1e-6, "matmul (2, 3, 7)");
     }
 
+    /** One call over several weights gives each weight's own matmul, bit for bit, on the GEMV and the GEMM paths. */
+    @ParameterizedTest
+    @EnumSource(names = {"F32", "F16", "BF16"})
+    void matmulEachIsOneMatmulPerWeight(DType weightType) {
+        int[][] shapes = {{1, 7, 5, 90, 33}, {2, 1030, 1024, 4100, 100}, {8, 300, 33, 16, 1027}, {9, 257, 64, 40, 7},
+            {2, 2730, 1024, 1024, 1024}};  // M, K, then each weight's N
+        for (int[] shape : shapes) {
+            int m = shape[0];
+            int k = shape[1];
+            Tensor x = RandomTensors.uniform(random, DType.F32, 1f, m, k);
+            Tensor[] weights = new Tensor[shape.length - 2];
+            Tensor[] outs = new Tensor[weights.length];
+            for (int i = 0; i < weights.length; i++) {
+                weights[i] = RandomTensors.uniform(random, weightType, 1f, k, shape[i + 2]);
+                outs[i] = RandomTensors.zeros(m, shape[i + 2]);
+            }
+            CPU.matmulEach(x, weights, outs);
+            for (int i = 0; i < weights.length; i++) {
+                Tensor alone = RandomTensors.zeros(m, shape[i + 2]);
+                CPU.matmul(x, weights[i], null, alone);
+                assertArrayEquals(alone.toFloatArray(), outs[i].toFloatArray(),
+                        "weight " + i + " of " + m + "×" + k + " " + weightType);
+            }
+        }
+        Tensor x = RandomTensors.zeros(2, 7);
+        assertThrows(JdalleException.class, () -> CPU.matmulEach(x, new Tensor[] {RandomTensors.zeros(7, 3)},
+                new Tensor[0]));
+        assertThrows(JdalleException.class, () -> CPU.matmulEach(x, new Tensor[] {RandomTensors.zeros(6, 3)},
+                new Tensor[] {RandomTensors.zeros(2, 3)}));
+    }
+
     @Test
     void matmulRejectsMismatchedShapes() {
         Tensor x = RandomTensors.zeros(2, 7);
