@@ -122,13 +122,22 @@ final class Gemm {
             // one row tile: wide column tiles packed a block at a time, so that every weight row is read in
             // runs of a whole page (fewer TLB misses), the threads splitting the columns
             int width = Math.clamp(roundUp(ceilDiv(n, 4 * pool.threads()), NR), NR, SKINNY_TILE_COLUMNS);
-            int tiles = ceilDiv(n, width);
-            pool.parallelFor(tiles, ThreadPool.grain((long) m * width * k), (first, last) -> {
-                for (int t = first; t < last; t++) {
-                    int column = t * width;
-                    blockByBlock(a, m, k, weight, bias, out, n, column, Math.min(width, n - column));
-                }
-            });
+            Skinny call = Skinny.LOCAL.get();
+            call.a = a;
+            call.m = m;
+            call.k = k;
+            call.weight = weight;
+            call.bias = bias;
+            call.out = out;
+            call.width = width;
+            try {
+                pool.parallelFor(ceilDiv(n, width), ThreadPool.grain((long) m * width * k), call);
+            } finally {
+                call.a = null;
+                call.weight = null;
+                call.bias = null;
+                call.out = null;
+            }
             return;
         }
         int rowTiles = ceilDiv(m, MC);
@@ -155,6 +164,32 @@ final class Gemm {
                         Math.min(panelColumns, n - column));
             }
         });
+    }
+
+    /**
+     * The column tiles of a GEMM of up to {@link #SKINNY_ROWS} rows (a decoder step of 5 to 16 images): one call's
+     * operands, kept by the calling thread and reused, so that a call allocates nothing.
+     */
+    private static final class Skinny implements ThreadPool.RangeBody {
+        private static final ThreadLocal<Skinny> LOCAL = ThreadLocal.withInitial(Skinny::new);
+        Rows a;
+        int m;
+        int k;
+        Tensor weight;
+        float[] bias;
+        MemorySegment out;
+        /** Columns per tile (the last may be narrower). */
+        int width;
+
+        /** Column tiles {@code [first, last)}. */
+        @Override
+        public void run(int first, int last) {
+            int n = weight.dim(1);
+            for (int t = first; t < last; t++) {
+                int column = t * width;
+                blockByBlock(a, m, k, weight, bias, out, n, column, Math.min(width, n - column));
+            }
+        }
     }
 
     /** All m rows against weight columns {@code [column, column + columns)}, packing one block of K at a time. */

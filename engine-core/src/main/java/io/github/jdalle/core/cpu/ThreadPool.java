@@ -12,9 +12,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * chunks handed out dynamically; the calling thread works too. Results never depend on the thread count
  * because every chunk writes a disjoint part of the output with the same arithmetic.
  *
- * <p>A decoder step is some thirty small ops, so the hand-off is cheap: workers spin briefly after a job
- * before parking, and work too small to share ({@link #grain}) runs inline on the caller. A call from a
- * worker, or from a second thread while the pool is busy, also runs inline rather than waiting.
+ * <p>A decoder step is some three hundred small ops, so the hand-off is cheap: workers spin briefly after a job
+ * before parking, work too small to share ({@link #grain}) runs inline on the caller, and dispatching allocates
+ * nothing (one job object per pool, reused). A call from a worker, or from a second thread while the pool is busy,
+ * also runs inline rather than waiting. The kernels a decoder step calls hundreds of times pass a body that the
+ * calling thread reuses, with the call's operands in its fields, rather than a capturing lambda (one object per
+ * call); the large ones (convolutions, group norm, big GEMMs) keep their lambdas.
  */
 public final class ThreadPool implements AutoCloseable {
     /** A body over the index range {@code [start, end)}. */
