@@ -38,16 +38,11 @@ final class Attention {
         call.spec = spec;
         call.keys = keys;
         call.out = out;
-        try {
-            pool.parallelFor(q.dim(0) * q.dim(1), ThreadPool.grain(positionCost), call);
-        } finally {
-            call.q = call.k = call.v = call.out = null;
-            call.spec = null;
-        }
+        call.runOn(pool, q.dim(0) * q.dim(1), ThreadPool.grain(positionCost));
     }
 
-    /** One call's operands, kept by the calling thread and reused, so that a call allocates nothing. */
-    private static final class Call implements ThreadPool.RangeBody {
+    /** One call's operands (see {@link ThreadPool.ReusedBody}). */
+    private static final class Call extends ThreadPool.ReusedBody {
         private static final ThreadLocal<Call> LOCAL = ThreadLocal.withInitial(Call::new);
         Tensor q;
         Tensor k;
@@ -63,6 +58,12 @@ final class Attention {
             for (int i = first; i < last; i++) {
                 position(q, k, v, spec, keys, out, i / queries, i % queries);
             }
+        }
+
+        @Override
+        void release() {
+            q = k = v = out = null;
+            spec = null;
         }
     }
 

@@ -35,7 +35,7 @@ final class Elementwise {
         op.function = function;
         op.x = x;
         op.out = out;
-        op.runOn(pool, x.elementCount(), 40);
+        op.runOver(pool, x.elementCount(), 40);
     }
 
     /** out = a + b (same element count) or a + b broadcast over rows (b has a's row length); b any float dtype. */
@@ -75,7 +75,7 @@ final class Elementwise {
         op.b = b;
         op.out = out;
         op.add = add;
-        op.runOn(pool, a.elementCount(), 2);
+        op.runOver(pool, a.elementCount(), 2);
     }
 
     /** out = factor·x. */
@@ -84,7 +84,7 @@ final class Elementwise {
         op.x = x;
         op.factor = factor;
         op.out = out;
-        op.runOn(pool, x.elementCount(), 2);
+        op.runOver(pool, x.elementCount(), 2);
     }
 
     /** Rows {@code ids} of table (V, D), widened to F32, into out; ids are already checked. */
@@ -128,21 +128,16 @@ final class Elementwise {
     }
 
     /**
-     * An element-wise op over chunks of {@link #CHUNK} elements. The ops a decoder step calls hundreds of times
-     * keep one call's operands in fields of an instance that each calling thread reuses, so that a call
-     * allocates nothing; {@link #runOn} drops them afterwards.
+     * An element-wise op over chunks of {@link #CHUNK} elements, with one call's operands (see
+     * {@link ThreadPool.ReusedBody}).
      */
-    private abstract static class ChunkedOp implements ThreadPool.RangeBody {
+    private abstract static class ChunkedOp extends ThreadPool.ReusedBody {
         private long count;
 
         /** Runs {@link #chunk} over every chunk of the {@code count} elements, then drops the operands. */
-        final void runOn(ThreadPool pool, long count, int costPerElement) {
+        final void runOver(ThreadPool pool, long count, int costPerElement) {
             this.count = count;
-            try {
-                pool.parallelFor(Gemm.ceilDiv(count, CHUNK), ThreadPool.grain((long) CHUNK * costPerElement), this);
-            } finally {
-                release();
-            }
+            runOn(pool, Gemm.ceilDiv(count, CHUNK), ThreadPool.grain((long) CHUNK * costPerElement));
         }
 
         @Override
@@ -155,37 +150,61 @@ final class Elementwise {
 
         /** Elements {@code [start, start + count)}. */
         abstract void chunk(long start, int count);
-
-        /** Sets the operand fields to null. */
-        abstract void release();
     }
 
     /**
-     * f(x) a chunk at a time. The chunk buffer is a whole number of vectors long, so the last vector runs over a
-     * few stale lanes that are never written out.
+     * out = f(x) a chunk at a time, x any float dtype, out F32: widened into a per-thread array, transformed there
+     * and written back. The array is a whole number of vectors long, so the last vector of a chunk may run over a
+     * few stale lanes, which are never written out.
      */
-    private static final class Activate extends ChunkedOp {
-        private static final ThreadLocal<Activate> LOCAL = ThreadLocal.withInitial(Activate::new);
-        Activation function;
+    private abstract static class UnaryOp extends ChunkedOp {
         Tensor x;
         Tensor out;
 
         @Override
-        void chunk(long start, int count) {
+        final void chunk(long start, int count) {
             float[] values = Scratch.floats(Scratch.Slot.OPERAND_A, CHUNK);
             Widening.toFloats(x.segment(), x.dtype(), start, values, 0, count);
+            apply(values, count);
+            MemorySegment.copy(values, 0, out.segment(), F32, start * Float.BYTES, count);
+        }
+
+        /** values[i] = f(values[i]) for i < count. */
+        abstract void apply(float[] values, int count);
+
+        @Override
+        void release() {
+            x = out = null;
+        }
+    }
+
+    private static final class Activate extends UnaryOp {
+        private static final ThreadLocal<Activate> LOCAL = ThreadLocal.withInitial(Activate::new);
+        Activation function;
+
+        @Override
+        void apply(float[] values, int count) {
             switch (function) {
                 case GELU -> VectorMath.gelu(values, count);
                 case QUICK_GELU -> VectorMath.timesSigmoid(values, count, QUICK_GELU_HIGH, QUICK_GELU_LOW);
                 case SWISH -> VectorMath.timesSigmoid(values, count, 1f, 0f);
             }
-            MemorySegment.copy(values, 0, out.segment(), F32, start * Float.BYTES, count);
         }
+    }
+
+    private static final class Scale extends UnaryOp {
+        private static final ThreadLocal<Scale> LOCAL = ThreadLocal.withInitial(Scale::new);
+        float factor;
 
         @Override
-        void release() {
-            function = null;
-            x = out = null;
+        void apply(float[] values, int count) {
+            int i = 0;
+            for (; i <= count - LANES; i += LANES) {
+                FloatVector.fromArray(FLOATS, values, i).mul(factor).intoArray(values, i);
+            }
+            for (; i < count; i++) {
+                values[i] *= factor;
+            }
         }
     }
 
@@ -225,33 +244,6 @@ final class Elementwise {
         @Override
         void release() {
             a = b = out = null;
-        }
-    }
-
-    /** out = factor·x. */
-    private static final class Scale extends ChunkedOp {
-        private static final ThreadLocal<Scale> LOCAL = ThreadLocal.withInitial(Scale::new);
-        Tensor x;
-        float factor;
-        Tensor out;
-
-        @Override
-        void chunk(long start, int count) {
-            float[] values = Scratch.floats(Scratch.Slot.OPERAND_A, CHUNK);
-            Widening.toFloats(x.segment(), x.dtype(), start, values, 0, count);
-            int i = 0;
-            for (; i <= count - LANES; i += LANES) {
-                FloatVector.fromArray(FLOATS, values, i).mul(factor).intoArray(values, i);
-            }
-            for (; i < count; i++) {
-                values[i] *= factor;
-            }
-            MemorySegment.copy(values, 0, out.segment(), F32, start * Float.BYTES, count);
-        }
-
-        @Override
-        void release() {
-            x = out = null;
         }
     }
 }

@@ -130,14 +130,7 @@ final class Gemm {
             call.bias = bias;
             call.out = out;
             call.width = width;
-            try {
-                pool.parallelFor(ceilDiv(n, width), ThreadPool.grain((long) m * width * k), call);
-            } finally {
-                call.a = null;
-                call.weight = null;
-                call.bias = null;
-                call.out = null;
-            }
+            call.runOn(pool, ceilDiv(n, width), ThreadPool.grain((long) m * width * k));
             return;
         }
         int rowTiles = ceilDiv(m, MC);
@@ -167,10 +160,10 @@ final class Gemm {
     }
 
     /**
-     * The column tiles of a GEMM of up to {@link #SKINNY_ROWS} rows (a decoder step of 5 to 16 images): one call's
-     * operands, kept by the calling thread and reused, so that a call allocates nothing.
+     * The column tiles of a GEMM of up to {@link #SKINNY_ROWS} rows (a decoder step of 5 to 16 images), with one
+     * call's operands (see {@link ThreadPool.ReusedBody}).
      */
-    private static final class Skinny implements ThreadPool.RangeBody {
+    private static final class Skinny extends ThreadPool.ReusedBody {
         private static final ThreadLocal<Skinny> LOCAL = ThreadLocal.withInitial(Skinny::new);
         Rows a;
         int m;
@@ -189,6 +182,14 @@ final class Gemm {
                 int column = t * width;
                 blockByBlock(a, m, k, weight, bias, out, n, column, Math.min(width, n - column));
             }
+        }
+
+        @Override
+        void release() {
+            a = null;
+            weight = null;
+            bias = null;
+            out = null;
         }
     }
 

@@ -31,19 +31,11 @@ final class Norms {
         call.bias = bias;
         call.eps = eps;
         call.out = out;
-        try {
-            pool.parallelFor(x.rows(), ThreadPool.grain(8L * x.columns()), call);
-        } finally {
-            call.x = call.out = null;
-            call.scale = call.bias = null;
-        }
+        call.runOn(pool, x.rows(), ThreadPool.grain(8L * x.columns()));
     }
 
-    /**
-     * One layer norm's operands, kept by the calling thread and reused (a decoder step runs a hundred), so that a
-     * call allocates nothing.
-     */
-    private static final class LayerNorm implements ThreadPool.RangeBody {
+    /** One layer norm's operands (a decoder step runs a hundred; see {@link ThreadPool.ReusedBody}). */
+    private static final class LayerNorm extends ThreadPool.ReusedBody {
         private static final ThreadLocal<LayerNorm> LOCAL = ThreadLocal.withInitial(LayerNorm::new);
         Tensor x;
         float[] scale;
@@ -72,6 +64,12 @@ final class Norms {
                 }
                 MemorySegment.copy(row, 0, out.segment(), F32, (long) r * width * Float.BYTES, width);
             }
+        }
+
+        @Override
+        void release() {
+            x = out = null;
+            scale = bias = null;
         }
     }
 

@@ -15,15 +15,34 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A decoder step is some three hundred small ops, so the hand-off is cheap: workers spin briefly after a job
  * before parking, work too small to share ({@link #grain}) runs inline on the caller, and dispatching allocates
  * nothing (one job object per pool, reused). A call from a worker, or from a second thread while the pool is busy,
- * also runs inline rather than waiting. The kernels a decoder step calls hundreds of times pass a body that the
- * calling thread reuses, with the call's operands in its fields, rather than a capturing lambda (one object per
- * call); the large ones (convolutions, group norm, big GEMMs) keep their lambdas.
+ * also runs inline rather than waiting. The kernels a decoder step calls hundreds of times pass a
+ * {@link ReusedBody} rather than a capturing lambda (one object per call); the large ones (convolutions, group
+ * norm, big GEMMs) keep their lambdas.
  */
 public final class ThreadPool implements AutoCloseable {
     /** A body over the index range {@code [start, end)}. */
     @FunctionalInterface
     public interface RangeBody {
         void run(int start, int end);
+    }
+
+    /**
+     * A loop body that carries one call's operands in its fields, for the kernels a decoder step calls hundreds of
+     * times: the calling thread keeps one per kernel and reuses it, so a call allocates nothing (a capturing
+     * lambda is an object per call). The workers only read the fields.
+     */
+    abstract static class ReusedBody implements RangeBody {
+        /** Runs this body over {@code [0, n)} as {@link #parallelFor} does, then drops the operands. */
+        final void runOn(ThreadPool pool, int n, int grain) {
+            try {
+                pool.parallelFor(n, grain, this);
+            } finally {
+                release();
+            }
+        }
+
+        /** Sets the operand fields to null: they may hold large tensors. */
+        abstract void release();
     }
 
     /**
