@@ -15,13 +15,13 @@ import static io.github.jdalle.core.cpu.Widening.LE;
 /**
  * {@code out = A·W (+ bias)} for F32 rows A (M, K) and a weight W (K, N) in Flax layout, F32, F16 or BF16,
  * accumulated in F32. The work is cut into tasks that the pool's threads take one at a time: a task widens
- * a panel of up to 128 columns of W, all of K, into strips of {@link #NR} columns (F32 and BF16 read four
+ * a panel of up to 128 columns of W, all of K, into strips of {@link #NR} columns (F32 and BF16 read eight
  * rows side by side), then runs a range of row tiles against it. A tile walks K in blocks of {@link #KC}
  * (one block of the panel and the tile's output stay in L2), copies {@link #MR} rows of A at a time (L1) and
  * runs a register-tiled micro-kernel over every strip. Up to 32 rows (a decoder step for several images)
  * make a single row tile; then wide column tiles are packed a block at a time instead, so that the weight
- * streams from memory once, in long runs, split over the threads. One to three rows go to {@link Gemv},
- * which skips the packing.
+ * streams from memory once, in long runs, split over the threads. Up to {@link Gemv#MAX_ROWS} rows go to
+ * {@link Gemv}, which skips the packing; {@link #multiplyEach} runs several weights of one input together.
  *
  * <p>Every output element is the same chain of fused multiply-adds over each K block, added to the
  * previous blocks in order, whatever the tiling, the row count or the thread count: results are
