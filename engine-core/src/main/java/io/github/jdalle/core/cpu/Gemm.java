@@ -66,6 +66,18 @@ final class Gemm {
         MemorySegment x;
         int k;
 
+        /** This thread's matrix, set to x for one call; {@link #release} it after the call. */
+        static Matrix over(MemorySegment x, int k) {
+            Matrix rows = LOCAL.get();
+            rows.x = x;
+            rows.k = k;
+            return rows;
+        }
+
+        void release() {
+            x = null;
+        }
+
         @Override
         public void pack(int row, int count, int k0, int depth, float[] panel) {
             for (int r = 0; r < count; r++) {
@@ -77,13 +89,11 @@ final class Gemm {
     /** As {@link #multiply(ThreadPool, Rows, int, int, Tensor, float[], MemorySegment)} for a row-major F32 x (m, k). */
     static void multiply(ThreadPool pool, MemorySegment x, int m, int k, Tensor weight, float[] bias,
                          MemorySegment out) {
-        Matrix rows = Matrix.LOCAL.get();
-        rows.x = x;
-        rows.k = k;
+        Matrix rows = Matrix.over(x, k);
         try {
             multiply(pool, rows, m, k, weight, bias, out);
         } finally {
-            rows.x = null;
+            rows.release();
         }
     }
 
@@ -92,19 +102,17 @@ final class Gemm {
      * {@link Gemv#MAX_ROWS} rows go through one GEMV call for all of them, more rows through one GEMM each.
      */
     static void multiplyEach(ThreadPool pool, MemorySegment x, int m, int k, Tensor[] weights, Tensor[] outs) {
-        if (m > Gemv.MAX_ROWS || weights.length > Gemv.MAX_WEIGHTS) {
-            for (int i = 0; i < weights.length; i++) {
-                multiply(pool, x, m, k, weights[i], null, outs[i].segment());
-            }
-            return;
-        }
-        Matrix rows = Matrix.LOCAL.get();
-        rows.x = x;
-        rows.k = k;
+        Matrix rows = Matrix.over(x, k);
         try {
-            Gemv.multiplyEach(pool, rows, m, k, weights, outs);
+            if (m <= Gemv.MAX_ROWS && weights.length <= Gemv.MAX_WEIGHTS) {
+                Gemv.multiplyEach(pool, rows, m, k, weights, outs);
+                return;
+            }
+            for (int i = 0; i < weights.length; i++) {
+                multiply(pool, rows, m, k, weights[i], null, outs[i].segment());
+            }
         } finally {
-            rows.x = null;
+            rows.release();
         }
     }
 
