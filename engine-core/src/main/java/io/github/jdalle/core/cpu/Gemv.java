@@ -7,6 +7,7 @@ import io.github.jdalle.core.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -21,7 +22,8 @@ import static io.github.jdalle.core.cpu.Widening.LE;
  * columns: whole rows where N is at most {@link #MAX_TILE_COLUMNS}, so that a unit reads one contiguous stretch of
  * the weight file and consecutive units continue it. A unit reads its rows four at a time (four streams in flight),
  * F32 and BF16 in place and F16 widened into an L1 buffer, and applies them to every row of A while they are there.
- * The threads share the units; the caller then adds the blocks' sums up in order.
+ * The threads share the units; whichever thread finishes a column tile's last block adds that tile's block sums up
+ * in order, so a call is one parallel loop.
  *
  * <p>The arithmetic is the GEMM's, element for element: for each block of {@link Gemm#KC} weight rows a
  * chain of fused multiply-adds from zero, added to the previous blocks in order. A row's result is therefore
@@ -96,14 +98,14 @@ final class Gemv {
     }
 
     /**
-     * One call's operands and its two loops, kept by the calling thread and reused call after call, so that a
-     * decoder step's hundred GEMVs allocate nothing. The workers only read it. Units are numbered weight by
-     * weight; within a weight, unit u is block u / columnTiles, column tile u % columnTiles.
+     * One call's operands and its loop body, kept by the calling thread and reused call after call, so that a
+     * decoder step's hundred GEMVs allocate nothing. The workers only read it, but for counting off
+     * {@link #pending}. Units are numbered weight by weight; within a weight, unit u is block u / columnTiles,
+     * column tile u % columnTiles.
      */
     private static final class Call {
         private static final ThreadLocal<Call> LOCAL = ThreadLocal.withInitial(Call::new);
         final ThreadPool.RangeBody units = this::units;
-        final ThreadPool.RangeBody reduction = this::reduction;
         final Part[] parts = new Part[MAX_WEIGHTS];
         ThreadPool pool;
         Gemm.Rows a;
@@ -116,6 +118,8 @@ final class Gemv {
         int partialCount;
         /** Every weight's block sums; see {@link Part#partialsAt}. */
         float[] partials;
+        /** Per column tile, the blocks still to be summed: the unit that takes it to zero adds the tile up. */
+        AtomicIntegerArray pending = new AtomicIntegerArray(0);
 
         Call() {
             Arrays.setAll(parts, i -> new Part());
@@ -161,8 +165,13 @@ final class Gemv {
             for (int i = 0; i < weightCount; i++) {
                 width = Math.max(width, parts[i].width);
             }
+            if (pending.length() < tileCount) {
+                pending = new AtomicIntegerArray(tileCount);
+            }
+            for (int t = 0; t < tileCount; t++) {
+                pending.set(t, blocks);
+            }
             pool.parallelFor(unitCount, ThreadPool.grain((long) (m + 2) * width * Gemm.KC), units);
-            pool.parallelFor(tileCount, ThreadPool.grain((long) blocks * m * width), reduction);
         }
 
         /** Drops the operands, which may be large. */
@@ -185,28 +194,25 @@ final class Gemv {
                 }
                 int local = u - part.firstUnit;
                 int block = local / part.columnTiles;
-                int column = (local % part.columnTiles) * part.width;
+                int tile = local % part.columnTiles;
+                int column = tile * part.width;
+                int columns = Math.min(part.width, part.n - column);
                 int k0 = block * Gemm.KC;
-                unit(a, m, k0, Math.min(Gemm.KC, k - k0), part.weight, part.n, column,
-                        Math.min(part.width, part.n - column), partials,
+                unit(a, m, k0, Math.min(Gemm.KC, k - k0), part.weight, part.n, column, columns, partials,
                         part.partialsAt + block * m * part.stride + column, part.stride);
+                // the decrement publishes this unit's sums to the thread that sees zero
+                if (pending.decrementAndGet(part.firstTile + tile) == 0) {
+                    reduce(part, column, columns);
+                }
             }
         }
 
-        /** The blocks' sums added to the bias (or zero) in order, as the GEMM's micro-kernels add theirs. */
-        private void reduction(int first, int last) {
-            for (int t = first; t < last; t++) {
-                Part part = parts[0];
-                for (int i = 1; i < weightCount && parts[i].firstTile <= t; i++) {
-                    part = parts[i];
-                }
-                int column = (t - part.firstTile) * part.width;
-                int columns = Math.min(part.width, part.n - column);
-                Gemm.initialize(part.out, part.n, 0, m, column, columns, part.bias);
-                for (int block = 0; block < blocks; block++) {
-                    addSums(partials, part.partialsAt + block * m * part.stride + column, part.stride, m, part.out,
-                            part.n, column, columns);
-                }
+        /** A tile's block sums added to the bias (or zero) in order, as the GEMM's micro-kernels add theirs. */
+        private void reduce(Part part, int column, int columns) {
+            Gemm.initialize(part.out, part.n, 0, m, column, columns, part.bias);
+            for (int block = 0; block < blocks; block++) {
+                addSums(partials, part.partialsAt + block * m * part.stride + column, part.stride, m, part.out,
+                        part.n, column, columns);
             }
         }
     }
