@@ -25,12 +25,18 @@ final class Attention {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
 
+    /** A float read from memory, in vectorised multiply-adds (ThreadPool's unit of cost). */
+    private static final long MEMORY_READ_COST = 4;
+
     private Attention() {
     }
 
     /** q (B, Tq, D), k and v (B, Tk, D) F32, over the first {@code keys} key rows; out (B, Tq, D) F32. */
     static void run(ThreadPool pool, Tensor q, Tensor k, Tensor v, AttentionSpec spec, int keys, Tensor out) {
-        long positionCost = 2L * keys * q.dim(2) + 16L * keys * spec.heads();
+        // In a decoder step the keys and values come from memory (the weights streamed since evicted them), and a
+        // float read from memory costs some four vectorised multiply-adds: priced by its multiply-adds alone, the
+        // cross-attention (64 keys) and the first 216 steps' self-attention ran on one thread.
+        long positionCost = 2L * keys * q.dim(2) * MEMORY_READ_COST + 16L * keys * spec.heads();
         Call call = Call.LOCAL.get();
         call.q = q;
         call.k = k;
