@@ -35,7 +35,7 @@ final class Attention {
     static void run(ThreadPool pool, Tensor q, Tensor k, Tensor v, AttentionSpec spec, int keys, Tensor out) {
         // In a decoder step the keys and values come from memory (the weights streamed since evicted them), and a
         // float read from memory costs some four vectorised multiply-adds: priced by its multiply-adds alone, the
-        // cross-attention (64 keys) and the first 216 steps' self-attention ran on one thread.
+        // cross-attention (64 keys) and the first 108 steps' self-attention ran on one thread.
         long positionCost = 2L * keys * q.dim(2) * MEMORY_READ_COST + 16L * keys * spec.heads();
         Call call = Call.LOCAL.get();
         call.q = q;
