@@ -74,7 +74,7 @@ public final class StepTiming {
      * Runs one generation of {@code images} images for {@code steps} steps and returns its clock readings: the
      * start, the end of the encoder, the end of each step.
      */
-    private static long[] generate(DalleBartGenerator generator, PromptTokens prompt, int images, int steps) {
+    static long[] generate(DalleBartGenerator generator, PromptTokens prompt, int images, int steps) {
         Backend backend = generator.model().backend();
         long[] clock = new long[steps + 2];
         CancellationToken stop = new CancellationToken();
@@ -103,7 +103,7 @@ public final class StepTiming {
     }
 
     /** {@code <s>}, random text ids, {@code </s>}, padding: the shape of a short prompt. */
-    private static PromptTokens randomPrompt(DalleBartConfig config) {
+    static PromptTokens randomPrompt(DalleBartConfig config) {
         int[] ids = new int[config.maxTextLength()];
         int[] mask = new int[ids.length];
         Arrays.fill(ids, PromptTokens.PAD);
