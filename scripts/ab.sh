@@ -4,7 +4,7 @@
 # and the harness are the working tree's; only engine-core's classes differ. Needs a built tree (mvn install once).
 # Usage: scripts/ab.sh REV_A REV_B step|gemv F32|F16|BF16 COUNT [ROUNDS (6)] [STEPS per round (20)]
 #   REV: a git revision, or "work" for the working tree as it is; COUNT: images (step) or rows of A (gemv)
-#   e.g. scripts/ab.sh HEAD work gemv F32 2
+#   e.g. scripts/ab.sh HEAD work gemv F32 2; AB_JVM_FLAGS adds JVM flags (-XX:UseAVX=2: 256-bit vectors on AVX-512)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
@@ -44,6 +44,6 @@ shared=$PWD/engine-core/target/test-classes:$PWD/model-dallebart/target/classes:
     scripts/ab/GemvStep.java scripts/ab/DecoderStep.java
 "$javac" -d "$tmp/driver" scripts/ab/AlternatingRuns.java
 echo "A = $a, B = $b" >&2
-"$java" --add-modules jdk.incubator.vector -Xmx6g -cp "$tmp/driver" AlternatingRuns "$runner" "$dtype" "$count" \
+"$java" --add-modules jdk.incubator.vector -Xmx6g ${AB_JVM_FLAGS:-} -cp "$tmp/driver" AlternatingRuns "$runner" "$dtype" "$count" \
     "$rounds" "$steps" "$tmp/runners:$classesA:$shared" "$tmp/runners:$classesB:$shared" 2>&1 \
     | grep -v '^WARNING: Using incubator modules'

@@ -20,7 +20,7 @@ import static io.github.jdalle.core.cpu.Widening.LE;
  * {@code out = A·W (+ bias)} for up to eight rows of A (a decoder step for up to four images), where the cost is
  * streaming W from memory. The work is split into units of one block of {@link Gemm#KC} weight rows by a range of
  * columns: whole rows where N is at most {@link #MAX_TILE_COLUMNS}, so that a unit reads one contiguous stretch of
- * the weight file and consecutive units continue it. A unit reads its rows four at a time (four streams in flight),
+ * the weight file and consecutive units continue it. A unit reads its rows eight at a time (eight streams in flight),
  * F32 and BF16 in place and F16 widened into an L1 buffer, and applies them to every row of A while they are there.
  * The threads share the units; whichever thread finishes a column tile's last block adds that tile's block sums up
  * in order, so a call is one parallel loop.
@@ -44,8 +44,12 @@ final class Gemv {
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
     /** Weights that {@link #multiplyEach} takes in one call. */
     static final int MAX_WEIGHTS = 3;
-    /** Weight rows widened and applied together. */
-    private static final int ROW_GROUP = 4;
+    /**
+     * Weight rows applied together: each pass over a unit's sums (a load and a store per vector) carries eight
+     * multiply-adds per row of A. Against four, the step's GEMVs took 12-22 % less time with 512-bit vectors
+     * (Zen 5) and 3-6 % less with 256-bit ones, though 16 broadcast x values then no longer fit AVX2's registers.
+     */
+    private static final int ROW_GROUP = 8;
     /**
      * Columns per unit at most: a unit's sums (up to eight rows of them, 128 KB) stay in L2, and wider matrices
      * (the lm_head's 16 385 columns) still give each thread several units.
@@ -61,6 +65,12 @@ final class Gemv {
      * the next row's alias in the store buffer (same page offset) and stall.
      */
     private static final int SUM_PADDING = 16;
+    /**
+     * Rows of sums start on a cache line (16 floats), off heap, so that 512-bit loads and stores of them never
+     * split across two lines, as they would in a float[] (its elements start 16 bytes into a line): 3-4 % of the
+     * F32 GEMVs' time on Zen 5.
+     */
+    private static final int SUM_ALIGNMENT = 16;
     /** The odd column of a pair of BF16 weights read as one int. */
     private static final int HIGH_HALF = 0xFFFF0000;
 
@@ -116,8 +126,8 @@ final class Gemv {
         int unitCount;
         int tileCount;
         int partialCount;
-        /** Every weight's block sums; see {@link Part#partialsAt}. */
-        float[] partials;
+        /** Every weight's block sums, off heap so that vector rows of them are aligned; see {@link Part#partialsAt}. */
+        MemorySegment partials;
         /** Per column tile, the blocks still to be summed: the unit that takes it to zero adds the tile up. */
         AtomicIntegerArray pending = new AtomicIntegerArray(0);
 
@@ -150,7 +160,7 @@ final class Gemv {
             part.n = n;
             part.width = Math.min(n, Gemm.ceilDiv(Gemm.ceilDiv(n, tiles), LANES) * LANES);
             part.columnTiles = Gemm.ceilDiv(n, part.width);
-            part.stride = n + SUM_PADDING;
+            part.stride = Gemm.ceilDiv(n, SUM_ALIGNMENT) * SUM_ALIGNMENT + SUM_PADDING;
             part.firstUnit = unitCount;
             part.firstTile = tileCount;
             part.partialsAt = partialCount;
@@ -160,7 +170,7 @@ final class Gemv {
         }
 
         void run() {
-            partials = Scratch.floats(Scratch.Slot.GEMV_PARTIALS, partialCount);
+            partials = Scratch.segment(Scratch.Slot.GEMV_PARTIALS, (long) partialCount * Float.BYTES);
             int width = 0;
             for (int i = 0; i < weightCount; i++) {
                 width = Math.max(width, parts[i].width);
@@ -238,20 +248,21 @@ final class Gemv {
      * Adds sums (row r at {@code sums[from + r·stride …]}) to output rows 0…m − 1, {@code width} columns from
      * {@code column}.
      */
-    private static void addSums(float[] sums, int from, int stride, int m, MemorySegment out, int n, int column,
-                                int width) {
+    private static void addSums(MemorySegment sums, int from, int stride, int m, MemorySegment out, int n,
+                                int column, int width) {
         for (int r = 0; r < m; r++) {
             long at = ((long) r * n + column) * Float.BYTES;
             int row = from + r * stride;
             int c = 0;
             for (; c <= width - LANES; c += LANES) {
                 long to = at + (long) c * Float.BYTES;
-                FloatVector.fromMemorySegment(FLOATS, out, to, LE).add(FloatVector.fromArray(FLOATS, sums, row + c))
+                FloatVector.fromMemorySegment(FLOATS, out, to, LE)
+                        .add(FloatVector.fromMemorySegment(FLOATS, sums, (long) (row + c) * Float.BYTES, LE))
                         .intoMemorySegment(out, to, LE);
             }
             for (; c < width; c++) {
                 long to = at + (long) c * Float.BYTES;
-                out.set(F32, to, out.get(F32, to) + sums[row + c]);
+                out.set(F32, to, out.get(F32, to) + sums.getAtIndex(F32, row + c));
             }
         }
     }
@@ -261,14 +272,14 @@ final class Gemv {
      * every row of A, into {@code sums} from {@code to} (row r at {@code to + r·sumStride}).
      */
     private static void unit(Gemm.Rows a, int m, int k0, int depth, Tensor weight, int n, int column, int columns,
-                             float[] sums, int to, int sumStride) {
+                             MemorySegment sums, int to, int sumStride) {
         float[] rows = Scratch.floats(Scratch.Slot.GEMM_A, m * depth + m * ROW_GROUP);
         // off heap like the weights, so that the kernels see one kind of memory segment
         MemorySegment buffer = Scratch.segment(Scratch.Slot.GEMM_B, (long) ROW_GROUP * columns * Float.BYTES);
         int group = m * depth;  // the current group's x values, (m, ROW_GROUP), follow the rows
         a.pack(0, m, k0, depth, rows);
         for (int r = 0; r < m; r++) {
-            Arrays.fill(sums, to + r * sumStride, to + r * sumStride + columns, 0f);
+            zero(sums, to + r * sumStride, columns);
         }
         long bytes = weight.dtype().byteSize();
         long rowBytes = n * bytes;
@@ -298,12 +309,12 @@ final class Gemv {
     }
 
     /**
-     * One group of four weight rows (at byte {@code w0} of w, {@code stride} apart; F32, or BF16 when
+     * One group of eight weight rows (at byte {@code w0} of w, {@code stride} apart; F32, or BF16 when
      * {@code bf16}) applied to every row of A, two rows of A at a time: their x values at {@code x[group …]},
      * their sums from {@code to}, {@code sumStride} apart.
      */
     private static void applyGroup(float[] x, int group, int m, MemorySegment w, long w0, long stride, boolean bf16,
-                                   int columns, float[] sums, int to, int sumStride) {
+                                   int columns, MemorySegment sums, int to, int sumStride) {
         for (int r = 0; r < m; r += 2) {
             int at = group + r * ROW_GROUP;
             int s = to + r * sumStride;
@@ -332,106 +343,161 @@ final class Gemv {
      * Puts the BF16 kernels' sums back in column order: they keep each run of {@code 2·LANES} columns as the even
      * columns, then the odd ones (see {@link #rows2Bf16}).
      */
-    private static void interleave(float[] sums, int to, int sumStride, int m, int columns) {
+    private static void interleave(MemorySegment sums, int to, int sumStride, int m, int columns) {
         float[] pair = Scratch.floats(Scratch.Slot.GEMM_TILE, 2 * LANES);
         for (int r = 0; r < m; r++) {
             for (int c = to + r * sumStride, end = c + columns - columns % (2 * LANES); c < end; c += 2 * LANES) {
-                System.arraycopy(sums, c, pair, 0, 2 * LANES);
+                MemorySegment.copy(sums, F32, (long) c * Float.BYTES, pair, 0, 2 * LANES);
                 for (int i = 0; i < LANES; i++) {
-                    sums[c + 2 * i] = pair[i];
-                    sums[c + 2 * i + 1] = pair[LANES + i];
+                    sums.setAtIndex(F32, c + 2 * i, pair[i]);
+                    sums.setAtIndex(F32, c + 2 * i + 1, pair[LANES + i]);
                 }
             }
         }
     }
 
-    // For each column c and row r: s = sums[r][c]; s = fma(x[r][g], w[g][c], s) for g = 0, 1, 2, 3 in order.
-    // x[r][g] is x[at + 4r + g]; w[g][c] is weight c of the row at byte w0 + g·stride of w; sums[r][c] is
+    /** Zeroes {@code count} floats of sums from float {@code from}. */
+    private static void zero(MemorySegment sums, int from, int count) {
+        int c = 0;
+        for (; c <= count - LANES; c += LANES) {
+            FloatVector.zero(FLOATS).intoMemorySegment(sums, (long) (from + c) * Float.BYTES, LE);
+        }
+        for (; c < count; c++) {
+            sums.setAtIndex(F32, from + c, 0f);
+        }
+    }
+
+    // For each column c and row r: s = sums[r][c]; s = fma(x[r][g], w[g][c], s) for g = 0, 1, …, 7 in order.
+    // x[r][g] is x[at + 8r + g]; w[g][c] is weight c of the row at byte w0 + g·stride of w; sums[r][c] is
     // sums[to + r·sumStride + c]. One kernel per row count, with the broadcast x values held in registers across
     // the columns, and two column vectors per iteration so that independent chains of multiply-adds overlap: with
-    // one, each iteration's four-deep chain waited on the last (a single thread streamed 9.8 instead of 11.3 GB/s).
+    // one, each iteration's chain waited on the last (with four-row groups a single thread streamed 9.8 instead of
+    // 11.3 GB/s).
     // F32 and BF16 weights get a kernel each: a weight vector loaded on one of two paths is boxed by the JIT, which
     // made a shared kernel five times slower.
 
-    private static void rows2(float[] x, int at, MemorySegment w, long w0, long stride, int columns, float[] sums,
-                              int to, int sumStride) {
+    private static void rows2(float[] x, int at, MemorySegment w, long w0, long stride, int columns,
+                              MemorySegment sums, int to, int sumStride) {
         FloatVector x00 = FloatVector.broadcast(FLOATS, x[at]);
         FloatVector x01 = FloatVector.broadcast(FLOATS, x[at + 1]);
         FloatVector x02 = FloatVector.broadcast(FLOATS, x[at + 2]);
         FloatVector x03 = FloatVector.broadcast(FLOATS, x[at + 3]);
-        FloatVector x10 = FloatVector.broadcast(FLOATS, x[at + 4]);
-        FloatVector x11 = FloatVector.broadcast(FLOATS, x[at + 5]);
-        FloatVector x12 = FloatVector.broadcast(FLOATS, x[at + 6]);
-        FloatVector x13 = FloatVector.broadcast(FLOATS, x[at + 7]);
+        FloatVector x04 = FloatVector.broadcast(FLOATS, x[at + 4]);
+        FloatVector x05 = FloatVector.broadcast(FLOATS, x[at + 5]);
+        FloatVector x06 = FloatVector.broadcast(FLOATS, x[at + 6]);
+        FloatVector x07 = FloatVector.broadcast(FLOATS, x[at + 7]);
+        FloatVector x10 = FloatVector.broadcast(FLOATS, x[at + 8]);
+        FloatVector x11 = FloatVector.broadcast(FLOATS, x[at + 9]);
+        FloatVector x12 = FloatVector.broadcast(FLOATS, x[at + 10]);
+        FloatVector x13 = FloatVector.broadcast(FLOATS, x[at + 11]);
+        FloatVector x14 = FloatVector.broadcast(FLOATS, x[at + 12]);
+        FloatVector x15 = FloatVector.broadcast(FLOATS, x[at + 13]);
+        FloatVector x16 = FloatVector.broadcast(FLOATS, x[at + 14]);
+        FloatVector x17 = FloatVector.broadcast(FLOATS, x[at + 15]);
         int c = 0;
-        // two column vectors at a time: four independent chains of four dependent multiply-adds in flight
+        // two column vectors at a time: four independent chains of eight dependent multiply-adds in flight
         for (; c <= columns - 2 * LANES; c += 2 * LANES) {
-            long wc = w0 + (long) c * Float.BYTES;
-            long wd = wc + (long) LANES * Float.BYTES;
+            long wc0 = w0 + (long) c * Float.BYTES;
+            long wd0 = wc0 + (long) LANES * Float.BYTES;
             int s0 = to + c;
             int s1 = to + sumStride + c;
-            FloatVector w0c = FloatVector.fromMemorySegment(FLOATS, w, wc, LE);
-            FloatVector w0d = FloatVector.fromMemorySegment(FLOATS, w, wd, LE);
-            FloatVector a0 = x00.fma(w0c, FloatVector.fromArray(FLOATS, sums, s0));
-            FloatVector b0 = x00.fma(w0d, FloatVector.fromArray(FLOATS, sums, s0 + LANES));
-            FloatVector a1 = x10.fma(w0c, FloatVector.fromArray(FLOATS, sums, s1));
-            FloatVector b1 = x10.fma(w0d, FloatVector.fromArray(FLOATS, sums, s1 + LANES));
-            FloatVector w1c = FloatVector.fromMemorySegment(FLOATS, w, wc + stride, LE);
-            FloatVector w1d = FloatVector.fromMemorySegment(FLOATS, w, wd + stride, LE);
-            a0 = x01.fma(w1c, a0);
-            b0 = x01.fma(w1d, b0);
-            a1 = x11.fma(w1c, a1);
-            b1 = x11.fma(w1d, b1);
-            FloatVector w2c = FloatVector.fromMemorySegment(FLOATS, w, wc + 2 * stride, LE);
-            FloatVector w2d = FloatVector.fromMemorySegment(FLOATS, w, wd + 2 * stride, LE);
-            a0 = x02.fma(w2c, a0);
-            b0 = x02.fma(w2d, b0);
-            a1 = x12.fma(w2c, a1);
-            b1 = x12.fma(w2d, b1);
-            FloatVector w3c = FloatVector.fromMemorySegment(FLOATS, w, wc + 3 * stride, LE);
-            FloatVector w3d = FloatVector.fromMemorySegment(FLOATS, w, wd + 3 * stride, LE);
-            x03.fma(w3c, a0).intoArray(sums, s0);
-            x03.fma(w3d, b0).intoArray(sums, s0 + LANES);
-            x13.fma(w3c, a1).intoArray(sums, s1);
-            x13.fma(w3d, b1).intoArray(sums, s1 + LANES);
-        }
-        for (; c <= columns - LANES; c += LANES) {
-            long wc = w0 + (long) c * Float.BYTES;
-            FloatVector w0v = FloatVector.fromMemorySegment(FLOATS, w, wc, LE);
-            FloatVector w1v = FloatVector.fromMemorySegment(FLOATS, w, wc + stride, LE);
-            FloatVector w2v = FloatVector.fromMemorySegment(FLOATS, w, wc + 2 * stride, LE);
-            FloatVector w3v = FloatVector.fromMemorySegment(FLOATS, w, wc + 3 * stride, LE);
-            int s0 = to + c;
-            int s1 = to + sumStride + c;
-            x03.fma(w3v, x02.fma(w2v, x01.fma(w1v, x00.fma(w0v, FloatVector.fromArray(FLOATS, sums, s0)))))
-                    .intoArray(sums, s0);
-            x13.fma(w3v, x12.fma(w2v, x11.fma(w1v, x10.fma(w0v, FloatVector.fromArray(FLOATS, sums, s1)))))
-                    .intoArray(sums, s1);
+            FloatVector a0 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s0) * Float.BYTES, LE);
+            FloatVector b0 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s0 + LANES) * Float.BYTES, LE);
+            FloatVector a1 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s1) * Float.BYTES, LE);
+            FloatVector b1 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s1 + LANES) * Float.BYTES, LE);
+            FloatVector wc;
+            FloatVector wd;
+            wc = FloatVector.fromMemorySegment(FLOATS, w, wc0, LE);
+            wd = FloatVector.fromMemorySegment(FLOATS, w, wd0, LE);
+            a0 = x00.fma(wc, a0);
+            b0 = x00.fma(wd, b0);
+            a1 = x10.fma(wc, a1);
+            b1 = x10.fma(wd, b1);
+            wc = FloatVector.fromMemorySegment(FLOATS, w, wc0 + stride, LE);
+            wd = FloatVector.fromMemorySegment(FLOATS, w, wd0 + stride, LE);
+            a0 = x01.fma(wc, a0);
+            b0 = x01.fma(wd, b0);
+            a1 = x11.fma(wc, a1);
+            b1 = x11.fma(wd, b1);
+            wc = FloatVector.fromMemorySegment(FLOATS, w, wc0 + 2 * stride, LE);
+            wd = FloatVector.fromMemorySegment(FLOATS, w, wd0 + 2 * stride, LE);
+            a0 = x02.fma(wc, a0);
+            b0 = x02.fma(wd, b0);
+            a1 = x12.fma(wc, a1);
+            b1 = x12.fma(wd, b1);
+            wc = FloatVector.fromMemorySegment(FLOATS, w, wc0 + 3 * stride, LE);
+            wd = FloatVector.fromMemorySegment(FLOATS, w, wd0 + 3 * stride, LE);
+            a0 = x03.fma(wc, a0);
+            b0 = x03.fma(wd, b0);
+            a1 = x13.fma(wc, a1);
+            b1 = x13.fma(wd, b1);
+            wc = FloatVector.fromMemorySegment(FLOATS, w, wc0 + 4 * stride, LE);
+            wd = FloatVector.fromMemorySegment(FLOATS, w, wd0 + 4 * stride, LE);
+            a0 = x04.fma(wc, a0);
+            b0 = x04.fma(wd, b0);
+            a1 = x14.fma(wc, a1);
+            b1 = x14.fma(wd, b1);
+            wc = FloatVector.fromMemorySegment(FLOATS, w, wc0 + 5 * stride, LE);
+            wd = FloatVector.fromMemorySegment(FLOATS, w, wd0 + 5 * stride, LE);
+            a0 = x05.fma(wc, a0);
+            b0 = x05.fma(wd, b0);
+            a1 = x15.fma(wc, a1);
+            b1 = x15.fma(wd, b1);
+            wc = FloatVector.fromMemorySegment(FLOATS, w, wc0 + 6 * stride, LE);
+            wd = FloatVector.fromMemorySegment(FLOATS, w, wd0 + 6 * stride, LE);
+            a0 = x06.fma(wc, a0);
+            b0 = x06.fma(wd, b0);
+            a1 = x16.fma(wc, a1);
+            b1 = x16.fma(wd, b1);
+            wc = FloatVector.fromMemorySegment(FLOATS, w, wc0 + 7 * stride, LE);
+            wd = FloatVector.fromMemorySegment(FLOATS, w, wd0 + 7 * stride, LE);
+            a0 = x07.fma(wc, a0);
+            b0 = x07.fma(wd, b0);
+            a1 = x17.fma(wc, a1);
+            b1 = x17.fma(wd, b1);
+            a0.intoMemorySegment(sums, (long) (s0) * Float.BYTES, LE);
+            b0.intoMemorySegment(sums, (long) (s0 + LANES) * Float.BYTES, LE);
+            a1.intoMemorySegment(sums, (long) (s1) * Float.BYTES, LE);
+            b1.intoMemorySegment(sums, (long) (s1 + LANES) * Float.BYTES, LE);
         }
         tail(x, at, 2, w, w0, stride, false, columns, sums, to, sumStride, c);
     }
 
-    private static void rows1(float[] x, int at, MemorySegment w, long w0, long stride, int columns, float[] sums,
-                              int to) {
-        FloatVector x0 = FloatVector.broadcast(FLOATS, x[at]);
-        FloatVector x1 = FloatVector.broadcast(FLOATS, x[at + 1]);
-        FloatVector x2 = FloatVector.broadcast(FLOATS, x[at + 2]);
-        FloatVector x3 = FloatVector.broadcast(FLOATS, x[at + 3]);
+    private static void rows1(float[] x, int at, MemorySegment w, long w0, long stride, int columns,
+                              MemorySegment sums, int to) {
+        FloatVector x00 = FloatVector.broadcast(FLOATS, x[at]);
+        FloatVector x01 = FloatVector.broadcast(FLOATS, x[at + 1]);
+        FloatVector x02 = FloatVector.broadcast(FLOATS, x[at + 2]);
+        FloatVector x03 = FloatVector.broadcast(FLOATS, x[at + 3]);
+        FloatVector x04 = FloatVector.broadcast(FLOATS, x[at + 4]);
+        FloatVector x05 = FloatVector.broadcast(FLOATS, x[at + 5]);
+        FloatVector x06 = FloatVector.broadcast(FLOATS, x[at + 6]);
+        FloatVector x07 = FloatVector.broadcast(FLOATS, x[at + 7]);
         int c = 0;
         for (; c <= columns - 2 * LANES; c += 2 * LANES) {
-            long wc = w0 + (long) c * Float.BYTES;
-            long wd = wc + (long) LANES * Float.BYTES;
+            long wc0 = w0 + (long) c * Float.BYTES;
+            long wd0 = wc0 + (long) LANES * Float.BYTES;
             int s = to + c;
-            FloatVector a = x0.fma(FloatVector.fromMemorySegment(FLOATS, w, wc, LE),
-                    FloatVector.fromArray(FLOATS, sums, s));
-            FloatVector b = x0.fma(FloatVector.fromMemorySegment(FLOATS, w, wd, LE),
-                    FloatVector.fromArray(FLOATS, sums, s + LANES));
-            a = x1.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + stride, LE), a);
-            b = x1.fma(FloatVector.fromMemorySegment(FLOATS, w, wd + stride, LE), b);
-            a = x2.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + 2 * stride, LE), a);
-            b = x2.fma(FloatVector.fromMemorySegment(FLOATS, w, wd + 2 * stride, LE), b);
-            x3.fma(FloatVector.fromMemorySegment(FLOATS, w, wc + 3 * stride, LE), a).intoArray(sums, s);
-            x3.fma(FloatVector.fromMemorySegment(FLOATS, w, wd + 3 * stride, LE), b).intoArray(sums, s + LANES);
+            FloatVector a = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s) * Float.BYTES, LE);
+            FloatVector b = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s + LANES) * Float.BYTES, LE);
+            a = x00.fma(FloatVector.fromMemorySegment(FLOATS, w, wc0, LE), a);
+            b = x00.fma(FloatVector.fromMemorySegment(FLOATS, w, wd0, LE), b);
+            a = x01.fma(FloatVector.fromMemorySegment(FLOATS, w, wc0 + stride, LE), a);
+            b = x01.fma(FloatVector.fromMemorySegment(FLOATS, w, wd0 + stride, LE), b);
+            a = x02.fma(FloatVector.fromMemorySegment(FLOATS, w, wc0 + 2 * stride, LE), a);
+            b = x02.fma(FloatVector.fromMemorySegment(FLOATS, w, wd0 + 2 * stride, LE), b);
+            a = x03.fma(FloatVector.fromMemorySegment(FLOATS, w, wc0 + 3 * stride, LE), a);
+            b = x03.fma(FloatVector.fromMemorySegment(FLOATS, w, wd0 + 3 * stride, LE), b);
+            a = x04.fma(FloatVector.fromMemorySegment(FLOATS, w, wc0 + 4 * stride, LE), a);
+            b = x04.fma(FloatVector.fromMemorySegment(FLOATS, w, wd0 + 4 * stride, LE), b);
+            a = x05.fma(FloatVector.fromMemorySegment(FLOATS, w, wc0 + 5 * stride, LE), a);
+            b = x05.fma(FloatVector.fromMemorySegment(FLOATS, w, wd0 + 5 * stride, LE), b);
+            a = x06.fma(FloatVector.fromMemorySegment(FLOATS, w, wc0 + 6 * stride, LE), a);
+            b = x06.fma(FloatVector.fromMemorySegment(FLOATS, w, wd0 + 6 * stride, LE), b);
+            a = x07.fma(FloatVector.fromMemorySegment(FLOATS, w, wc0 + 7 * stride, LE), a);
+            b = x07.fma(FloatVector.fromMemorySegment(FLOATS, w, wd0 + 7 * stride, LE), b);
+            a.intoMemorySegment(sums, (long) (s) * Float.BYTES, LE);
+            b.intoMemorySegment(sums, (long) (s + LANES) * Float.BYTES, LE);
         }
         tail(x, at, 1, w, w0, stride, false, columns, sums, to, 0, c);
     }
@@ -442,94 +508,160 @@ final class Gemv {
     // then its odd ones, which interleave puts back in order; the columns past the last whole run go to tail.
 
     /** As {@link #rows2} with BF16 weights (w0 and stride in bytes of BF16 rows), sums of whole runs permuted. */
-    private static void rows2Bf16(float[] x, int at, MemorySegment w, long w0, long stride, int columns, float[] sums,
-                                  int to, int sumStride) {
+    private static void rows2Bf16(float[] x, int at, MemorySegment w, long w0, long stride, int columns,
+                                  MemorySegment sums, int to, int sumStride) {
         FloatVector x00 = FloatVector.broadcast(FLOATS, x[at]);
         FloatVector x01 = FloatVector.broadcast(FLOATS, x[at + 1]);
         FloatVector x02 = FloatVector.broadcast(FLOATS, x[at + 2]);
         FloatVector x03 = FloatVector.broadcast(FLOATS, x[at + 3]);
-        FloatVector x10 = FloatVector.broadcast(FLOATS, x[at + 4]);
-        FloatVector x11 = FloatVector.broadcast(FLOATS, x[at + 5]);
-        FloatVector x12 = FloatVector.broadcast(FLOATS, x[at + 6]);
-        FloatVector x13 = FloatVector.broadcast(FLOATS, x[at + 7]);
+        FloatVector x04 = FloatVector.broadcast(FLOATS, x[at + 4]);
+        FloatVector x05 = FloatVector.broadcast(FLOATS, x[at + 5]);
+        FloatVector x06 = FloatVector.broadcast(FLOATS, x[at + 6]);
+        FloatVector x07 = FloatVector.broadcast(FLOATS, x[at + 7]);
+        FloatVector x10 = FloatVector.broadcast(FLOATS, x[at + 8]);
+        FloatVector x11 = FloatVector.broadcast(FLOATS, x[at + 9]);
+        FloatVector x12 = FloatVector.broadcast(FLOATS, x[at + 10]);
+        FloatVector x13 = FloatVector.broadcast(FLOATS, x[at + 11]);
+        FloatVector x14 = FloatVector.broadcast(FLOATS, x[at + 12]);
+        FloatVector x15 = FloatVector.broadcast(FLOATS, x[at + 13]);
+        FloatVector x16 = FloatVector.broadcast(FLOATS, x[at + 14]);
+        FloatVector x17 = FloatVector.broadcast(FLOATS, x[at + 15]);
         int c = 0;
         for (; c <= columns - 2 * LANES; c += 2 * LANES) {
             long wc = w0 + (long) c * Short.BYTES;
             int s0 = to + c;
             int s1 = to + sumStride + c;
-            IntVector w0p = IntVector.fromMemorySegment(Widening.INTS, w, wc, LE);
-            FloatVector w0e = w0p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w0o = w0p.and(HIGH_HALF).reinterpretAsFloats();
-            FloatVector a0 = x00.fma(w0e, FloatVector.fromArray(FLOATS, sums, s0));
-            FloatVector b0 = x00.fma(w0o, FloatVector.fromArray(FLOATS, sums, s0 + LANES));
-            FloatVector a1 = x10.fma(w0e, FloatVector.fromArray(FLOATS, sums, s1));
-            FloatVector b1 = x10.fma(w0o, FloatVector.fromArray(FLOATS, sums, s1 + LANES));
-            IntVector w1p = IntVector.fromMemorySegment(Widening.INTS, w, wc + stride, LE);
-            FloatVector w1e = w1p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w1o = w1p.and(HIGH_HALF).reinterpretAsFloats();
-            a0 = x01.fma(w1e, a0);
-            b0 = x01.fma(w1o, b0);
-            a1 = x11.fma(w1e, a1);
-            b1 = x11.fma(w1o, b1);
-            IntVector w2p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 2 * stride, LE);
-            FloatVector w2e = w2p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w2o = w2p.and(HIGH_HALF).reinterpretAsFloats();
-            a0 = x02.fma(w2e, a0);
-            b0 = x02.fma(w2o, b0);
-            a1 = x12.fma(w2e, a1);
-            b1 = x12.fma(w2o, b1);
-            IntVector w3p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 3 * stride, LE);
-            FloatVector w3e = w3p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w3o = w3p.and(HIGH_HALF).reinterpretAsFloats();
-            x03.fma(w3e, a0).intoArray(sums, s0);
-            x03.fma(w3o, b0).intoArray(sums, s0 + LANES);
-            x13.fma(w3e, a1).intoArray(sums, s1);
-            x13.fma(w3o, b1).intoArray(sums, s1 + LANES);
+            FloatVector a0 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s0) * Float.BYTES, LE);
+            FloatVector b0 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s0 + LANES) * Float.BYTES, LE);
+            FloatVector a1 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s1) * Float.BYTES, LE);
+            FloatVector b1 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s1 + LANES) * Float.BYTES, LE);
+            IntVector p;
+            FloatVector we;
+            FloatVector wo;
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc, LE);
+            we = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            wo = p.and(HIGH_HALF).reinterpretAsFloats();
+            a0 = x00.fma(we, a0);
+            b0 = x00.fma(wo, b0);
+            a1 = x10.fma(we, a1);
+            b1 = x10.fma(wo, b1);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + stride, LE);
+            we = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            wo = p.and(HIGH_HALF).reinterpretAsFloats();
+            a0 = x01.fma(we, a0);
+            b0 = x01.fma(wo, b0);
+            a1 = x11.fma(we, a1);
+            b1 = x11.fma(wo, b1);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 2 * stride, LE);
+            we = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            wo = p.and(HIGH_HALF).reinterpretAsFloats();
+            a0 = x02.fma(we, a0);
+            b0 = x02.fma(wo, b0);
+            a1 = x12.fma(we, a1);
+            b1 = x12.fma(wo, b1);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 3 * stride, LE);
+            we = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            wo = p.and(HIGH_HALF).reinterpretAsFloats();
+            a0 = x03.fma(we, a0);
+            b0 = x03.fma(wo, b0);
+            a1 = x13.fma(we, a1);
+            b1 = x13.fma(wo, b1);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 4 * stride, LE);
+            we = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            wo = p.and(HIGH_HALF).reinterpretAsFloats();
+            a0 = x04.fma(we, a0);
+            b0 = x04.fma(wo, b0);
+            a1 = x14.fma(we, a1);
+            b1 = x14.fma(wo, b1);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 5 * stride, LE);
+            we = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            wo = p.and(HIGH_HALF).reinterpretAsFloats();
+            a0 = x05.fma(we, a0);
+            b0 = x05.fma(wo, b0);
+            a1 = x15.fma(we, a1);
+            b1 = x15.fma(wo, b1);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 6 * stride, LE);
+            we = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            wo = p.and(HIGH_HALF).reinterpretAsFloats();
+            a0 = x06.fma(we, a0);
+            b0 = x06.fma(wo, b0);
+            a1 = x16.fma(we, a1);
+            b1 = x16.fma(wo, b1);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 7 * stride, LE);
+            we = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            wo = p.and(HIGH_HALF).reinterpretAsFloats();
+            a0 = x07.fma(we, a0);
+            b0 = x07.fma(wo, b0);
+            a1 = x17.fma(we, a1);
+            b1 = x17.fma(wo, b1);
+            a0.intoMemorySegment(sums, (long) (s0) * Float.BYTES, LE);
+            b0.intoMemorySegment(sums, (long) (s0 + LANES) * Float.BYTES, LE);
+            a1.intoMemorySegment(sums, (long) (s1) * Float.BYTES, LE);
+            b1.intoMemorySegment(sums, (long) (s1 + LANES) * Float.BYTES, LE);
         }
         tail(x, at, 2, w, w0, stride, true, columns, sums, to, sumStride, c);
     }
 
     /** As {@link #rows1} with BF16 weights (w0 and stride in bytes of BF16 rows), sums of whole runs permuted. */
-    private static void rows1Bf16(float[] x, int at, MemorySegment w, long w0, long stride, int columns, float[] sums,
-                                  int to) {
-        FloatVector x0 = FloatVector.broadcast(FLOATS, x[at]);
-        FloatVector x1 = FloatVector.broadcast(FLOATS, x[at + 1]);
-        FloatVector x2 = FloatVector.broadcast(FLOATS, x[at + 2]);
-        FloatVector x3 = FloatVector.broadcast(FLOATS, x[at + 3]);
+    private static void rows1Bf16(float[] x, int at, MemorySegment w, long w0, long stride, int columns,
+                                  MemorySegment sums, int to) {
+        FloatVector x00 = FloatVector.broadcast(FLOATS, x[at]);
+        FloatVector x01 = FloatVector.broadcast(FLOATS, x[at + 1]);
+        FloatVector x02 = FloatVector.broadcast(FLOATS, x[at + 2]);
+        FloatVector x03 = FloatVector.broadcast(FLOATS, x[at + 3]);
+        FloatVector x04 = FloatVector.broadcast(FLOATS, x[at + 4]);
+        FloatVector x05 = FloatVector.broadcast(FLOATS, x[at + 5]);
+        FloatVector x06 = FloatVector.broadcast(FLOATS, x[at + 6]);
+        FloatVector x07 = FloatVector.broadcast(FLOATS, x[at + 7]);
         int c = 0;
         for (; c <= columns - 2 * LANES; c += 2 * LANES) {
             long wc = w0 + (long) c * Short.BYTES;
             int s = to + c;
-            IntVector w0p = IntVector.fromMemorySegment(Widening.INTS, w, wc, LE);
-            FloatVector a = x0.fma(w0p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(),
-                    FloatVector.fromArray(FLOATS, sums, s));
-            FloatVector b = x0.fma(w0p.and(HIGH_HALF).reinterpretAsFloats(),
-                    FloatVector.fromArray(FLOATS, sums, s + LANES));
-            IntVector w1p = IntVector.fromMemorySegment(Widening.INTS, w, wc + stride, LE);
-            a = x1.fma(w1p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
-            b = x1.fma(w1p.and(HIGH_HALF).reinterpretAsFloats(), b);
-            IntVector w2p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 2 * stride, LE);
-            a = x2.fma(w2p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
-            b = x2.fma(w2p.and(HIGH_HALF).reinterpretAsFloats(), b);
-            IntVector w3p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 3 * stride, LE);
-            x3.fma(w3p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a).intoArray(sums, s);
-            x3.fma(w3p.and(HIGH_HALF).reinterpretAsFloats(), b).intoArray(sums, s + LANES);
+            FloatVector a = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s) * Float.BYTES, LE);
+            FloatVector b = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s + LANES) * Float.BYTES, LE);
+            IntVector p;
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc, LE);
+            a = x00.fma(p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
+            b = x00.fma(p.and(HIGH_HALF).reinterpretAsFloats(), b);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + stride, LE);
+            a = x01.fma(p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
+            b = x01.fma(p.and(HIGH_HALF).reinterpretAsFloats(), b);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 2 * stride, LE);
+            a = x02.fma(p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
+            b = x02.fma(p.and(HIGH_HALF).reinterpretAsFloats(), b);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 3 * stride, LE);
+            a = x03.fma(p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
+            b = x03.fma(p.and(HIGH_HALF).reinterpretAsFloats(), b);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 4 * stride, LE);
+            a = x04.fma(p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
+            b = x04.fma(p.and(HIGH_HALF).reinterpretAsFloats(), b);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 5 * stride, LE);
+            a = x05.fma(p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
+            b = x05.fma(p.and(HIGH_HALF).reinterpretAsFloats(), b);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 6 * stride, LE);
+            a = x06.fma(p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
+            b = x06.fma(p.and(HIGH_HALF).reinterpretAsFloats(), b);
+            p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 7 * stride, LE);
+            a = x07.fma(p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
+            b = x07.fma(p.and(HIGH_HALF).reinterpretAsFloats(), b);
+            a.intoMemorySegment(sums, (long) (s) * Float.BYTES, LE);
+            b.intoMemorySegment(sums, (long) (s + LANES) * Float.BYTES, LE);
         }
         tail(x, at, 1, w, w0, stride, true, columns, sums, to, 0, c);
     }
 
     /** The columns past the last full vector, with the same fused multiply-adds as the vector lanes. */
     private static void tail(float[] x, int at, int height, MemorySegment w, long w0, long stride, boolean bf16,
-                             int columns, float[] sums, int to, int sumStride, int from) {
+                             int columns, MemorySegment sums, int to, int sumStride, int from) {
         for (int r = 0; r < height; r++) {
             for (int c = from; c < columns; c++) {
-                float sum = sums[to + r * sumStride + c];
+                float sum = sums.getAtIndex(F32, to + r * sumStride + c);
                 for (int g = 0; g < ROW_GROUP; g++) {
                     long row = w0 + g * stride;
                     float weight = bf16 ? HalfFloats.bf16ToFloat(w.get(I16, row + 2L * c)) : w.get(F32, row + 4L * c);
                     sum = Math.fma(x[at + ROW_GROUP * r + g], weight, sum);
                 }
-                sums[to + r * sumStride + c] = sum;
+                sums.setAtIndex(F32, to + r * sumStride + c, sum);
             }
         }
     }

@@ -17,7 +17,7 @@ final class Scratch {
         GEMM_A,
         /** One register tile of GEMM output (a buffer, for a last strip narrower than the tile), or GEMV sums. */
         GEMM_TILE,
-        /** The GEMV's sums per block of K, filled by the workers and added up by the caller, whose array it is. */
+        /** The GEMV's sums per block of K (a buffer), filled by the workers and added up tile by tile, the caller's. */
         GEMV_PARTIALS,
         /** A few weight rows widened to floats while packing. */
         GEMM_ROW,
