@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # A/B of two engine-core builds in one process, in alternating rounds (scripts/ab/AlternatingRuns.java), so that
-# both see the same host: whole mini-1 decoder steps, or the step's 73 GEMVs alone, over random weights. The model
-# and the harness are the working tree's; only engine-core's classes differ. Needs a built tree (mvn install once).
-# Usage: scripts/ab.sh REV_A REV_B step|gemv F32|F16|BF16 COUNT [ROUNDS (6)] [STEPS per round (20)]
-#   REV: a git revision, or "work" for the working tree as it is; COUNT: images (step) or rows of A (gemv)
-#   e.g. scripts/ab.sh HEAD work gemv F32 2; AB_JVM_FLAGS adds JVM flags (-XX:UseAVX=2: 256-bit vectors on AVX-512)
+# both see the same host: whole mini-1 decoder steps, the step's 73 GEMVs alone, or one square GEMM, over random
+# weights. The harnesses are the working tree's; only engine-core's classes differ. Needs a built tree (mvn install).
+# Usage: scripts/ab.sh REV_A REV_B step|gemv|gemm F32|F16|BF16 COUNT [ROUNDS (6)] [STEPS per round (20)]
+#   REV: a git revision, or "work" for the working tree as it is; COUNT: images (step), rows of A (gemv), size (gemm)
+#   AB_JVM_FLAGS: more JVM flags for the run (-XX:UseAVX=2: 256-bit vectors on an AVX-512 host)
+#   e.g. scripts/ab.sh HEAD work gemv F32 2
 set -euo pipefail
 cd "$(dirname "$0")/.."
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 javac=${JAVA_HOME:+$JAVA_HOME/bin/}javac
-[[ $# -ge 5 ]] || { sed -n '2,7p' "$0" >&2; exit 2; }
+[[ $# -ge 5 ]] || { sed -n '2,8p' "$0" >&2; exit 2; }
 a=$1 b=$2 mode=$3 dtype=$4 count=$5 rounds=${6:-6} steps=${7:-20}
 case $mode in
     step) runner=io.github.jdalle.dallebart.DecoderStep ;;
     gemv) runner=GemvStep ;;
-    *) echo "ab.sh: mode must be step or gemv, got '$mode'" >&2; exit 2 ;;
+    gemm) runner=GemmSquare ;;
+    *) echo "ab.sh: mode must be step, gemv or gemm, got '$mode'" >&2; exit 2 ;;
 esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -41,7 +43,7 @@ classesB=$(classes "$b")
 
 shared=$PWD/engine-core/target/test-classes:$PWD/model-dallebart/target/classes:$PWD/model-dallebart/target/test-classes:$deps
 "$javac" --add-modules jdk.incubator.vector -d "$tmp/runners" -cp "$PWD/engine-core/target/classes:$shared" \
-    scripts/ab/GemvStep.java scripts/ab/DecoderStep.java
+    scripts/ab/GemvStep.java scripts/ab/DecoderStep.java scripts/ab/GemmSquare.java
 "$javac" -d "$tmp/driver" scripts/ab/AlternatingRuns.java
 echo "A = $a, B = $b" >&2
 "$java" --add-modules jdk.incubator.vector -Xmx6g ${AB_JVM_FLAGS:-} -cp "$tmp/driver" AlternatingRuns "$runner" "$dtype" "$count" \
