@@ -7,8 +7,8 @@ import io.github.jdalle.core.testing.RandomTensors;
 import java.util.SplittableRandom;
 
 /**
- * One square GEMM (size × size)·(size × size) with weights of the given dtype, the shape of the GEMM benchmark, for
- * {@code AlternatingRuns}. Constructor arguments: dtype, size.
+ * One GEMM (M × K)·(K × N) with weights of the given dtype, for {@code AlternatingRuns}. Constructor arguments:
+ * dtype, and the size of a square GEMM (the GEMM benchmark's shape) or {@code MxKxN}.
  */
 public final class GemmSquare {
     private final Backend backend = Backends.cpu(0);
@@ -16,12 +16,15 @@ public final class GemmSquare {
     private final Tensor weight;
     private final Tensor out;
 
-    public GemmSquare(String dtypeName, String sizeText) {
-        int size = Integer.parseInt(sizeText);
+    public GemmSquare(String dtypeName, String shapeText) {
+        String[] sizes = shapeText.split("x");
+        int m = Integer.parseInt(sizes[0]);
+        int k = sizes.length == 3 ? Integer.parseInt(sizes[1]) : m;
+        int n = sizes.length == 3 ? Integer.parseInt(sizes[2]) : m;
         SplittableRandom random = new SplittableRandom(1);
-        x = RandomTensors.uniform(random, DType.F32, 1f, size, size);
-        weight = RandomTensors.uniform(random, DType.valueOf(dtypeName), 0.05f, size, size);
-        out = RandomTensors.zeros(size, size);
+        x = RandomTensors.uniform(random, DType.F32, 1f, m, k);
+        weight = RandomTensors.uniform(random, DType.valueOf(dtypeName), 0.05f, k, n);
+        out = RandomTensors.zeros(m, n);
     }
 
     /** The milliseconds of each of {@code steps} multiplications. */
