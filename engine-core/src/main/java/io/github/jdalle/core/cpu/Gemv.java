@@ -401,14 +401,12 @@ final class Gemv {
             long wd0 = wc0 + (long) LANES * Float.BYTES;
             int s0 = to + c;
             int s1 = to + sumStride + c;
-            FloatVector a0 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s0) * Float.BYTES, LE);
+            FloatVector a0 = FloatVector.fromMemorySegment(FLOATS, sums, (long) s0 * Float.BYTES, LE);
             FloatVector b0 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s0 + LANES) * Float.BYTES, LE);
-            FloatVector a1 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s1) * Float.BYTES, LE);
+            FloatVector a1 = FloatVector.fromMemorySegment(FLOATS, sums, (long) s1 * Float.BYTES, LE);
             FloatVector b1 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s1 + LANES) * Float.BYTES, LE);
-            FloatVector wc;
-            FloatVector wd;
-            wc = FloatVector.fromMemorySegment(FLOATS, w, wc0, LE);
-            wd = FloatVector.fromMemorySegment(FLOATS, w, wd0, LE);
+            FloatVector wc = FloatVector.fromMemorySegment(FLOATS, w, wc0, LE);
+            FloatVector wd = FloatVector.fromMemorySegment(FLOATS, w, wd0, LE);
             a0 = x00.fma(wc, a0);
             b0 = x00.fma(wd, b0);
             a1 = x10.fma(wc, a1);
@@ -455,9 +453,9 @@ final class Gemv {
             b0 = x07.fma(wd, b0);
             a1 = x17.fma(wc, a1);
             b1 = x17.fma(wd, b1);
-            a0.intoMemorySegment(sums, (long) (s0) * Float.BYTES, LE);
+            a0.intoMemorySegment(sums, (long) s0 * Float.BYTES, LE);
             b0.intoMemorySegment(sums, (long) (s0 + LANES) * Float.BYTES, LE);
-            a1.intoMemorySegment(sums, (long) (s1) * Float.BYTES, LE);
+            a1.intoMemorySegment(sums, (long) s1 * Float.BYTES, LE);
             b1.intoMemorySegment(sums, (long) (s1 + LANES) * Float.BYTES, LE);
         }
         tail(x, at, 2, w, w0, stride, false, columns, sums, to, sumStride, c);
@@ -478,7 +476,7 @@ final class Gemv {
             long wc0 = w0 + (long) c * Float.BYTES;
             long wd0 = wc0 + (long) LANES * Float.BYTES;
             int s = to + c;
-            FloatVector a = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s) * Float.BYTES, LE);
+            FloatVector a = FloatVector.fromMemorySegment(FLOATS, sums, (long) s * Float.BYTES, LE);
             FloatVector b = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s + LANES) * Float.BYTES, LE);
             a = x00.fma(FloatVector.fromMemorySegment(FLOATS, w, wc0, LE), a);
             b = x00.fma(FloatVector.fromMemorySegment(FLOATS, w, wd0, LE), b);
@@ -496,7 +494,7 @@ final class Gemv {
             b = x06.fma(FloatVector.fromMemorySegment(FLOATS, w, wd0 + 6 * stride, LE), b);
             a = x07.fma(FloatVector.fromMemorySegment(FLOATS, w, wc0 + 7 * stride, LE), a);
             b = x07.fma(FloatVector.fromMemorySegment(FLOATS, w, wd0 + 7 * stride, LE), b);
-            a.intoMemorySegment(sums, (long) (s) * Float.BYTES, LE);
+            a.intoMemorySegment(sums, (long) s * Float.BYTES, LE);
             b.intoMemorySegment(sums, (long) (s + LANES) * Float.BYTES, LE);
         }
         tail(x, at, 1, w, w0, stride, false, columns, sums, to, 0, c);
@@ -531,16 +529,13 @@ final class Gemv {
             long wc = w0 + (long) c * Short.BYTES;
             int s0 = to + c;
             int s1 = to + sumStride + c;
-            FloatVector a0 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s0) * Float.BYTES, LE);
+            FloatVector a0 = FloatVector.fromMemorySegment(FLOATS, sums, (long) s0 * Float.BYTES, LE);
             FloatVector b0 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s0 + LANES) * Float.BYTES, LE);
-            FloatVector a1 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s1) * Float.BYTES, LE);
+            FloatVector a1 = FloatVector.fromMemorySegment(FLOATS, sums, (long) s1 * Float.BYTES, LE);
             FloatVector b1 = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s1 + LANES) * Float.BYTES, LE);
-            IntVector p;
-            FloatVector we;
-            FloatVector wo;
-            p = IntVector.fromMemorySegment(Widening.INTS, w, wc, LE);
-            we = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            wo = p.and(HIGH_HALF).reinterpretAsFloats();
+            IntVector p = IntVector.fromMemorySegment(Widening.INTS, w, wc, LE);
+            FloatVector we = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector wo = p.and(HIGH_HALF).reinterpretAsFloats();
             a0 = x00.fma(we, a0);
             b0 = x00.fma(wo, b0);
             a1 = x10.fma(we, a1);
@@ -594,9 +589,9 @@ final class Gemv {
             b0 = x07.fma(wo, b0);
             a1 = x17.fma(we, a1);
             b1 = x17.fma(wo, b1);
-            a0.intoMemorySegment(sums, (long) (s0) * Float.BYTES, LE);
+            a0.intoMemorySegment(sums, (long) s0 * Float.BYTES, LE);
             b0.intoMemorySegment(sums, (long) (s0 + LANES) * Float.BYTES, LE);
-            a1.intoMemorySegment(sums, (long) (s1) * Float.BYTES, LE);
+            a1.intoMemorySegment(sums, (long) s1 * Float.BYTES, LE);
             b1.intoMemorySegment(sums, (long) (s1 + LANES) * Float.BYTES, LE);
         }
         tail(x, at, 2, w, w0, stride, true, columns, sums, to, sumStride, c);
@@ -617,10 +612,9 @@ final class Gemv {
         for (; c <= columns - 2 * LANES; c += 2 * LANES) {
             long wc = w0 + (long) c * Short.BYTES;
             int s = to + c;
-            FloatVector a = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s) * Float.BYTES, LE);
+            FloatVector a = FloatVector.fromMemorySegment(FLOATS, sums, (long) s * Float.BYTES, LE);
             FloatVector b = FloatVector.fromMemorySegment(FLOATS, sums, (long) (s + LANES) * Float.BYTES, LE);
-            IntVector p;
-            p = IntVector.fromMemorySegment(Widening.INTS, w, wc, LE);
+            IntVector p = IntVector.fromMemorySegment(Widening.INTS, w, wc, LE);
             a = x00.fma(p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
             b = x00.fma(p.and(HIGH_HALF).reinterpretAsFloats(), b);
             p = IntVector.fromMemorySegment(Widening.INTS, w, wc + stride, LE);
@@ -644,7 +638,7 @@ final class Gemv {
             p = IntVector.fromMemorySegment(Widening.INTS, w, wc + 7 * stride, LE);
             a = x07.fma(p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a);
             b = x07.fma(p.and(HIGH_HALF).reinterpretAsFloats(), b);
-            a.intoMemorySegment(sums, (long) (s) * Float.BYTES, LE);
+            a.intoMemorySegment(sums, (long) s * Float.BYTES, LE);
             b.intoMemorySegment(sums, (long) (s + LANES) * Float.BYTES, LE);
         }
         tail(x, at, 1, w, w0, stride, true, columns, sums, to, 0, c);
