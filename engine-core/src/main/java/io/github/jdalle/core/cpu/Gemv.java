@@ -53,8 +53,8 @@ final class Gemv {
     /**
      * A unit's sums (its columns, for every row of A) at most: they stay in L2 (half of a Zen 3's) while the
      * weights stream past. Within that, units take whole rows: the lm_head's 16 385 columns in one unit for 2 rows
-     * of A, 3 for 8, rather than 5 of 4096 columns, ran 16 % faster in BF16 and 13-18 % for 8 rows on Zen 5, its
-     * eight row streams each 32 or 64 KB long instead of 6.5 or 13.
+     * of A, 3 for 8, rather than 5 of 4096 columns, ran 12-16 % faster in BF16 with 2 rows and 12-18 % with 8 on
+     * Zen 5: each of a unit's eight row streams runs on for a whole row (32 or 64 KB) instead of 6.5 or 13 KB.
      */
     private static final int UNIT_SUM_BYTES = 256 * 1024;
     /**
