@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A/B of two engine-core builds in one process, in alternating rounds (scripts/ab/AlternatingRuns.java), so that
-# both see the same host: whole mini-1 decoder steps, the step's 73 GEMVs alone, or one square GEMM, over random
+# both see the same host: whole mini-1 decoder steps, the step's 73 GEMVs alone, or one GEMM of any shape, over random
 # weights. The harnesses are the working tree's; only engine-core's classes differ. Needs a built tree (mvn install).
 # Usage: scripts/ab.sh REV_A REV_B step|gemv|gemm F32|F16|BF16 COUNT [ROUNDS (6)] [STEPS per round (20)]
 #   REV: a git revision, or "work" for the working tree as it is; COUNT: images (step), rows of A (gemv), N or MxKxN (gemm)
@@ -15,7 +15,7 @@ a=$1 b=$2 mode=$3 dtype=$4 count=$5 rounds=${6:-6} steps=${7:-20}
 case $mode in
     step) runner=io.github.jdalle.dallebart.DecoderStep ;;
     gemv) runner=GemvStep ;;
-    gemm) runner=GemmSquare ;;
+    gemm) runner=GemmShape ;;
     *) echo "ab.sh: mode must be step, gemv or gemm, got '$mode'" >&2; exit 2 ;;
 esac
 tmp=$(mktemp -d)
@@ -43,7 +43,7 @@ classesB=$(classes "$b")
 
 shared=$PWD/engine-core/target/test-classes:$PWD/model-dallebart/target/classes:$PWD/model-dallebart/target/test-classes:$deps
 "$javac" --add-modules jdk.incubator.vector -d "$tmp/runners" -cp "$PWD/engine-core/target/classes:$shared" \
-    scripts/ab/GemvStep.java scripts/ab/DecoderStep.java scripts/ab/GemmSquare.java
+    scripts/ab/GemvStep.java scripts/ab/DecoderStep.java scripts/ab/GemmShape.java
 "$javac" -d "$tmp/driver" scripts/ab/AlternatingRuns.java
 echo "A = $a, B = $b" >&2
 "$java" --add-modules jdk.incubator.vector -Xmx6g ${AB_JVM_FLAGS:-} -cp "$tmp/driver" AlternatingRuns "$runner" "$dtype" "$count" \

@@ -10,13 +10,13 @@ import java.util.SplittableRandom;
  * One GEMM (M × K)·(K × N) with weights of the given dtype, for {@code AlternatingRuns}. Constructor arguments:
  * dtype, and the size of a square GEMM (the GEMM benchmark's shape) or {@code MxKxN}.
  */
-public final class GemmSquare {
+public final class GemmShape {
     private final Backend backend = Backends.cpu(0);
     private final Tensor x;
     private final Tensor weight;
     private final Tensor out;
 
-    public GemmSquare(String dtypeName, String shapeText) {
+    public GemmShape(String dtypeName, String shapeText) {
         String[] sizes = shapeText.split("x");
         int m = Integer.parseInt(sizes[0]);
         int k = sizes.length == 3 ? Integer.parseInt(sizes[1]) : m;
