@@ -280,9 +280,7 @@ final class Gemv {
         MemorySegment buffer = Scratch.segment(Scratch.Slot.GEMM_B, (long) ROW_GROUP * columns * Float.BYTES);
         int group = m * depth;  // the current group's x values, (m, ROW_GROUP), follow the rows
         a.pack(0, m, k0, depth, rows);
-        for (int r = 0; r < m; r++) {
-            zero(sums, to + r * sumStride, columns);
-        }
+        Gemm.initialize(sums, sumStride, 0, m, to, columns, null);  // rows of sums, sumStride apart, from float to
         long bytes = weight.dtype().byteSize();
         long rowBytes = n * bytes;
         boolean bf16 = weight.dtype() == DType.BF16;
@@ -355,17 +353,6 @@ final class Gemv {
                     sums.setAtIndex(F32, c + 2 * i + 1, pair[LANES + i]);
                 }
             }
-        }
-    }
-
-    /** Zeroes {@code count} floats of sums from float {@code from}. */
-    private static void zero(MemorySegment sums, int from, int count) {
-        int c = 0;
-        for (; c <= count - LANES; c += LANES) {
-            FloatVector.zero(FLOATS).intoMemorySegment(sums, (long) (from + c) * Float.BYTES, LE);
-        }
-        for (; c < count; c++) {
-            sums.setAtIndex(F32, from + c, 0f);
         }
     }
 
