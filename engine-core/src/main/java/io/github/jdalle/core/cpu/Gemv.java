@@ -160,7 +160,8 @@ final class Gemv {
             part.bias = bias;
             part.out = out;
             part.n = n;
-            part.width = Math.min(n, Gemm.ceilDiv(Gemm.ceilDiv(n, tiles), LANES) * LANES);
+            // whole runs of the kernels' two column vectors, so that only the matrix's last columns go to the tail
+            part.width = Math.min(n, Gemm.ceilDiv(Gemm.ceilDiv(n, tiles), 2 * LANES) * 2 * LANES);
             part.columnTiles = Gemm.ceilDiv(n, part.width);
             part.stride = Gemm.ceilDiv(n, SUM_ALIGNMENT) * SUM_ALIGNMENT + SUM_PADDING;
             part.firstUnit = unitCount;
