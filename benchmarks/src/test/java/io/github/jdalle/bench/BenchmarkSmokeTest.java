@@ -43,6 +43,7 @@ class BenchmarkSmokeTest {
                 .param("size", "256")
                 .param("m", "2").param("k", "1024").param("n", "2730").param("weights", "BF16")
                 .param("batch", "2")
+                .param("streams", "8")
                 .param("rows", "16").param("width", "1024").param("hwc", "16x16x512")
                 .param("conv", "16x16x256to512k3")
                 .param("images", "1")

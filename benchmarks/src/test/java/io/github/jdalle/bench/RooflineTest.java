@@ -58,6 +58,22 @@ class RooflineTest {
     }
 
     @Test
+    void theFastestReadPatternIsTheMemoryCeiling() {
+        String json = "["
+                + result(MemoryBandwidthBenchmark.class, "read", "{\"streams\": \"1\", \"threads\": \"1\"}", 80, "ms/op")
+                + "," + result(MemoryBandwidthBenchmark.class, "read", "{\"streams\": \"8\", \"threads\": \"1\"}", 40,
+                "ms/op")
+                + "," + result(MemoryBandwidthBenchmark.class, "read", "{\"streams\": \"8\", \"threads\": \"all\"}", 100,
+                "ms/op")
+                + "]";
+        List<Roofline.Row> rows = Roofline.analyze(Roofline.parse(JsonMapper.builder().build().readTree(json)));
+        assertEquals(0.5, rows.get(0).ofMemory(), 1e-9, "one stream against eight, both on one thread");
+        assertEquals(1.0, rows.get(1).ofMemory(), 1e-9);
+        assertEquals(1.0, rows.get(2).ofMemory(), 1e-9, "thread counts are apart");
+        assertTrue(Roofline.markdown(rows).contains("| MemoryBandwidth.read streams=8 threads=1 | 40.0 ms |"));
+    }
+
+    @Test
     void allocationFromGcProfilerGetsItsOwnColumn() {
         String json = "[" + result(GemmSquareBenchmark.class, "jdalle", SIZE_512, 10, "ms/op").replace(
                 "\"secondaryMetrics\": {}", "\"secondaryMetrics\": {\"gc.alloc.rate.norm\": {\"score\": 48.0}}") + "]";
