@@ -60,11 +60,9 @@ class RooflineTest {
     @Test
     void theFastestReadPatternIsTheMemoryCeiling() {
         String json = "["
-                + result(MemoryBandwidthBenchmark.class, "read", "{\"streams\": \"1\", \"threads\": \"1\"}", 80, "ms/op")
-                + "," + result(MemoryBandwidthBenchmark.class, "read", "{\"streams\": \"8\", \"threads\": \"1\"}", 40,
-                "ms/op")
-                + "," + result(MemoryBandwidthBenchmark.class, "read", "{\"streams\": \"8\", \"threads\": \"all\"}", 100,
-                "ms/op")
+                + result(MemoryBandwidthBenchmark.class, "read", readParams("1", "1"), 80, "ms/op")
+                + "," + result(MemoryBandwidthBenchmark.class, "read", readParams("8", "1"), 40, "ms/op")
+                + "," + result(MemoryBandwidthBenchmark.class, "read", readParams("8", "all"), 100, "ms/op")
                 + "]";
         List<Roofline.Row> rows = Roofline.analyze(Roofline.parse(JsonMapper.builder().build().readTree(json)));
         assertEquals(0.5, rows.get(0).ofMemory(), 1e-9, "one stream against eight, both on one thread");
@@ -82,6 +80,10 @@ class RooflineTest {
         String table = Roofline.markdown(rows);
         assertTrue(table.lines().findFirst().orElseThrow().endsWith(" alloc B/op |"), table);
         assertTrue(table.contains("| 48.0 |"), table);
+    }
+
+    private static String readParams(String streams, String threads) {
+        return "{\"streams\": \"" + streams + "\", \"threads\": \"" + threads + "\"}";
     }
 
     private static String result(Class<?> type, String method, String params, double score, String unit) {

@@ -73,7 +73,8 @@ public class MemoryBandwidthBenchmark extends BenchmarkBase {
             for (int t = first; t < end; t++) {
                 long from = Math.min(blocks, t * blocksPerThread) * block;
                 long to = Math.min(blocks, (t + 1) * blocksPerThread) * block;
-                sum.add(streams == 1 ? StreamingSum.sum(buffer, from, to) : StreamingSum.sumStreams(buffer, from, to));
+                sum.add(streams == 1 ? StreamingSum.sum(buffer, from, to)
+                        : StreamingSum.sumStreams(buffer, from, to));
             }
         });
         return sum.sum();
@@ -82,6 +83,7 @@ public class MemoryBandwidthBenchmark extends BenchmarkBase {
     /** 1 GiB read, no FLOPs counted; results without a streams parameter (before it existed) read one stream. */
     public static Work work(String method, Map<String, String> params) {
         String streams = params.getOrDefault("streams", "1");
-        return new Work("memory read, " + streams + (streams.equals("1") ? " stream" : " streams") + Work.threads(params.get("threads")), 0, BYTES);
+        String pattern = streams.equals("1") ? "1 stream" : streams + " streams";
+        return new Work("memory read, " + pattern + Work.threads(params.get("threads")), 0, BYTES);
     }
 }
