@@ -72,22 +72,31 @@ class ThreadCountTest {
     @ParameterizedTest
     @EnumSource(names = {"F32", "F16", "BF16"})
     void aGemmRowIsTheSameAloneAndInABatch(DType weightType) {
-        Tensor weight = RandomTensors.uniform(random, weightType, 1f, 700, 90);
+        // 90 columns: the GEMV widens the rows one after the other; 2100: it reads F32 and BF16 rows in place
+        for (int columns : new int[] {90, 2100}) {
+            checkRowsAloneAndInABatch(weightType, columns);
+        }
+    }
+
+    private void checkRowsAloneAndInABatch(DType weightType, int n) {
+        Tensor weight = RandomTensors.uniform(random, weightType, 1f, 700, n);
         Tensor batch = RandomTensors.uniform(random, DType.F32, 1f, 77, 700);
         try (CpuBackend cpu = new CpuBackend(2)) {
             // 77 rows take the panel path, 13 the single row tile, 2 and 1 the GEMV
-            float[] all = run(cpu, 77, 90, out -> cpu.matmul(batch, weight, null, out));
-            float[] some = run(cpu, 13, 90, out -> cpu.matmul(batch.narrow(30, 13), weight, null, out));
+            float[] all = run(cpu, 77, n, out -> cpu.matmul(batch, weight, null, out));
+            float[] some = run(cpu, 13, n, out -> cpu.matmul(batch.narrow(30, 13), weight, null, out));
             for (int row : new int[] {0, 5, 30, 40, 42, 76}) {
-                float[] inBatch = java.util.Arrays.copyOfRange(all, row * 90, row * 90 + 90);
-                float[] alone = run(cpu, 1, 90, out -> cpu.matmul(batch.narrow(row, 1), weight, null, out));
-                float[] pair = run(cpu, 2, 90, out -> cpu.matmul(batch.narrow(Math.min(row, 75), 2), weight, null, out));
-                assertArrayEquals(inBatch, alone, weightType + " row " + row + " alone");
-                assertArrayEquals(inBatch, java.util.Arrays.copyOfRange(pair, (row - Math.min(row, 75)) * 90,
-                        (row - Math.min(row, 75)) * 90 + 90), "row " + row + " in a pair");
+                float[] inBatch = java.util.Arrays.copyOfRange(all, row * n, row * n + n);
+                float[] alone = run(cpu, 1, n, out -> cpu.matmul(batch.narrow(row, 1), weight, null, out));
+                int first = Math.min(row, 75);
+                float[] pair = run(cpu, 2, n, out -> cpu.matmul(batch.narrow(first, 2), weight, null, out));
+                String where = weightType + " " + n + " columns, row " + row;
+                assertArrayEquals(inBatch, alone, where + " alone");
+                assertArrayEquals(inBatch, java.util.Arrays.copyOfRange(pair, (row - first) * n, (row - first + 1) * n),
+                        where + " in a pair");
                 if (row >= 30 && row < 43) {
-                    assertArrayEquals(inBatch, java.util.Arrays.copyOfRange(some, (row - 30) * 90, (row - 29) * 90),
-                            "row " + row + " among 13");
+                    assertArrayEquals(inBatch, java.util.Arrays.copyOfRange(some, (row - 30) * n, (row - 29) * n),
+                            where + " among 13");
                 }
             }
         }
