@@ -301,7 +301,10 @@ final class Gemv {
         for (int p = 0; p < inPlace; p += ROW_GROUP) {
             groupValues(rows, m, depth, p, ROW_GROUP, group);
             long at = ((long) (k0 + p) * n + column) * bytes;
-            if (copied) {
+            if (copied && columns == n) {
+                MemorySegment.copy(weight.segment(), at, buffer, 0, ROW_GROUP * rowBytes);  // whole rows: one run
+                applyGroup(rows, group, m, buffer, 0, rowBytes, bf16, columns, sums, to, sumStride);
+            } else if (copied) {
                 for (int g = 0; g < ROW_GROUP; g++) {
                     MemorySegment.copy(weight.segment(), at + g * rowBytes, buffer, g * copiedBytes, copiedBytes);
                 }

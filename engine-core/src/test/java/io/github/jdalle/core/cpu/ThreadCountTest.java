@@ -72,8 +72,9 @@ class ThreadCountTest {
     @ParameterizedTest
     @EnumSource(names = {"F32", "F16", "BF16"})
     void aGemmRowIsTheSameAloneAndInABatch(DType weightType) {
-        // 90 columns: the GEMV widens the rows one after the other; 2100: it reads F32 and BF16 rows in place
-        for (int columns : new int[] {90, 2100}) {
+        // the GEMV copies F32 and BF16 rows shorter than a page into its buffer, 90 columns as whole rows, BF16 1500
+        // as two column tiles, row by row; it reads 2100 in place
+        for (int columns : new int[] {90, 1500, 2100}) {
             checkRowsAloneAndInABatch(weightType, columns);
         }
     }
