@@ -79,6 +79,12 @@ final class Gemv {
      * the mini-1 BF16 decoder step (d_model 1024: 2 KB rows) took 22.2 ms instead of 23.8 (Sapphire Rapids, 2 threads).
      */
     private static final int PAGE_BYTES = 4096;
+    /**
+     * A group's weights taken at a time by every pair of rows of A in turn, so that they stay in L1 from one pair to
+     * the next (a multiple of {@code 2·LANES} columns either way): 8 rows of A by (4096, 16384) F32 weights took
+     * 14.4 ms instead of 15.1, by (8192, 16384) BF16 ones 22.1 instead of 23.8 (Sapphire Rapids, 2 threads).
+     */
+    private static final int CHUNK_BYTES = 16 * 1024;
     /** The odd column of a pair of BF16 weights read as one int. */
     private static final int HIGH_HALF = 0xFFFF0000;
 
@@ -336,17 +342,23 @@ final class Gemv {
      */
     private static void applyGroup(float[] x, int group, int m, MemorySegment w, long w0, long stride, boolean bf16,
                                    int columns, MemorySegment sums, int to, int sumStride) {
-        for (int r = 0; r < m; r += 2) {
-            int at = group + r * ROW_GROUP;
-            int s = to + r * sumStride;
-            if (m - r >= 2 && bf16) {
-                rows2Bf16(x, at, w, w0, stride, columns, sums, s, sumStride);
-            } else if (m - r >= 2) {
-                rows2(x, at, w, w0, stride, columns, sums, s, sumStride);
-            } else if (bf16) {
-                rows1Bf16(x, at, w, w0, stride, columns, sums, s);
-            } else {
-                rows1(x, at, w, w0, stride, columns, sums, s);
+        int bytes = bf16 ? Short.BYTES : Float.BYTES;
+        int chunk = m <= 2 ? columns : CHUNK_BYTES / (ROW_GROUP * bytes);
+        for (int c = 0; c < columns; c += chunk) {
+            int width = Math.min(chunk, columns - c);
+            long wc = w0 + (long) c * bytes;
+            for (int r = 0; r < m; r += 2) {
+                int at = group + r * ROW_GROUP;
+                int s = to + r * sumStride + c;
+                if (m - r >= 2 && bf16) {
+                    rows2Bf16(x, at, w, wc, stride, width, sums, s, sumStride);
+                } else if (m - r >= 2) {
+                    rows2(x, at, w, wc, stride, width, sums, s, sumStride);
+                } else if (bf16) {
+                    rows1Bf16(x, at, w, wc, stride, width, sums, s);
+                } else {
+                    rows1(x, at, w, wc, stride, width, sums, s);
+                }
             }
         }
     }
