@@ -307,12 +307,13 @@ final class Gemv {
         for (int p = 0; p < inPlace; p += ROW_GROUP) {
             groupValues(rows, m, depth, p, ROW_GROUP, group);
             long at = ((long) (k0 + p) * n + column) * bytes;
-            if (copied && columns == n) {
-                MemorySegment.copy(weight.segment(), at, buffer, 0, ROW_GROUP * rowBytes);  // whole rows: one run
-                applyGroup(rows, group, m, buffer, 0, rowBytes, bf16, columns, sums, to, sumStride);
-            } else if (copied) {
-                for (int g = 0; g < ROW_GROUP; g++) {
-                    MemorySegment.copy(weight.segment(), at + g * rowBytes, buffer, g * copiedBytes, copiedBytes);
+            if (copied) {
+                if (columns == n) {
+                    MemorySegment.copy(weight.segment(), at, buffer, 0, ROW_GROUP * rowBytes);  // whole rows: one run
+                } else {
+                    for (int g = 0; g < ROW_GROUP; g++) {
+                        MemorySegment.copy(weight.segment(), at + g * rowBytes, buffer, g * copiedBytes, copiedBytes);
+                    }
                 }
                 applyGroup(rows, group, m, buffer, 0, copiedBytes, bf16, columns, sums, to, sumStride);
             } else {
@@ -363,7 +364,10 @@ final class Gemv {
         }
     }
 
-    /** The x values of weight rows {@code [p, p + used)} for each row of A (zero past {@code used}) at {@code group}. */
+    /**
+     * The x values of weight rows {@code [p, p + used)} for each row of A (zero past {@code used}) at
+     * {@code group}.
+     */
     private static void groupValues(float[] rows, int m, int depth, int p, int used, int group) {
         for (int r = 0; r < m; r++) {
             for (int g = 0; g < ROW_GROUP; g++) {
