@@ -21,7 +21,8 @@ import static io.github.jdalle.core.cpu.Widening.LE;
  * streaming W from memory. The work is split into units of one block of {@link Gemm#KC} weight rows by a range of
  * columns: whole rows where their sums fit {@link #UNIT_SUM_BYTES}, so that a unit reads one contiguous stretch of
  * the weight file and consecutive units continue it. A unit reads its rows eight at a time (eight streams in flight),
- * F32 and BF16 in place and F16 widened into an L1 buffer, and applies them to every row of A while they are there.
+ * F32 and BF16 in place (rows shorter than a page copied first, as one stream) and F16 widened into an L1 buffer, and
+ * applies them to every row of A while they are there.
  * The threads share the units; whichever thread finishes a column tile's last block adds that tile's block sums up
  * in order, so a call is one parallel loop.
  *
