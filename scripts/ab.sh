@@ -4,7 +4,8 @@
 # weights. The harnesses are the working tree's; only engine-core's classes differ. Needs a built tree (mvn install).
 # Usage: scripts/ab.sh REV_A REV_B step|gemv|gemm F32|F16|BF16 COUNT [ROUNDS (6)] [STEPS per round (20)]
 #   REV: a git revision, or "work" for the working tree as it is; COUNT: images (step), rows of A (gemv), N or MxKxN (gemm)
-#   AB_JVM_FLAGS: more JVM flags for the run (-XX:UseAVX=2: 256-bit vectors on an AVX-512 host)
+#   AB_JVM_FLAGS: more JVM flags for the run (-XX:UseAVX=2: 256-bit vectors on an AVX-512 host; -Dab.threads=1: a
+#   one-thread backend for gemm and gemv)
 #   e.g. scripts/ab.sh HEAD work gemv F32 2
 set -euo pipefail
 cd "$(dirname "$0")/.."

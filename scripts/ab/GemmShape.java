@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * dtype, and the size of a square GEMM (the GEMM benchmark's shape) or {@code MxKxN}.
  */
 public final class GemmShape {
-    private final Backend backend = Backends.cpu(0);
+    private final Backend backend = Backends.cpu(Integer.getInteger("ab.threads", 0));
     private final Tensor x;
     private final Tensor weight;
     private final Tensor out;

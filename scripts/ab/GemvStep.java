@@ -21,7 +21,7 @@ public final class GemvStep {
                          Tensor gluOut) {
     }
 
-    private final Backend backend = Backends.cpu(0);
+    private final Backend backend = Backends.cpu(Integer.getInteger("ab.threads", 0));
     private final List<Layer> layers = new ArrayList<>();
     private final Tensor head;
     private final Tensor x;
