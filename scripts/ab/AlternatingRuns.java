@@ -33,12 +33,20 @@ public final class AlternatingRuns {
             time[i].invoke(runs[i], Math.min(steps, 5));    // warm-up
         }
         List<List<Double>> samples = List.of(new ArrayList<>(), new ArrayList<>());
+        // the median of B's round over the median of A's, round by round: neighbours that come and go within
+        // seconds then move both sides of a ratio, where they spread the pooled samples of each side
+        double[] ratios = new double[rounds];
         for (int round = 0; round < rounds; round++) {
-            for (int i = 0; i < 2; i++) {
-                for (double ms : (double[]) time[i].invoke(runs[i], steps)) {
-                    samples.get(i).add(ms);
+            double[] roundMedian = new double[2];
+            for (int turn = 0; turn < 2; turn++) {
+                int i = (turn + round) % 2;   // A first in even rounds, B first in odd ones
+                double[] ms = (double[]) time[i].invoke(runs[i], steps);
+                for (double value : ms) {
+                    samples.get(i).add(value);
                 }
+                roundMedian[i] = median(ms);
             }
+            ratios[round] = roundMedian[1] / roundMedian[0];
         }
         for (int i = 0; i < 2; i++) {
             double[] ms = samples.get(i).stream().mapToDouble(Double::doubleValue).sorted().toArray();
@@ -46,6 +54,15 @@ public final class AlternatingRuns {
                     i == 0 ? "A" : "B", runner, args[1], args[2], ms[ms.length / 2], Arrays.stream(ms).average()
                             .orElseThrow(), ms[ms.length / 10], ms[0], ms.length);
         }
+        Arrays.sort(ratios);
+        System.out.printf("B/A by round: median %.3f, quartiles %.3f-%.3f over %d rounds%n", median(ratios),
+                ratios[rounds / 4], ratios[(3 * rounds) / 4], rounds);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     private static URL[] urls(String classPath) throws MalformedURLException {
