@@ -29,9 +29,10 @@ run conv Conv2dBenchmark -p threads=all "${quick[@]}"
 run norms NormBenchmark -p rows=16 -p width=2048 -p hwc=256x256x128 -p threads=all "${quick[@]}"
 run attention 'AttentionBenchmark' -p batch=2 -p threads=all "${quick[@]}"
 run sampler SamplerBenchmark -p threads=all "${quick[@]}"
-# five warm-up rounds: at 8 images the JIT's compiler threads, sharing the 2 cores with the kernels, take more than
-# 10 s to finish the attention kernel, and until then -prof gc counts the interpreted code's vector boxing
-run step 'DalleBartBenchmark.(decoderStep|encoder)' -p images=1,4,8 -wi 5 -i 3 -w 5s -r 5s -f 1 -prof gc
+# eight warm-up rounds: the JIT's compiler threads share the 2 cores with the kernels, and until they are done -prof gc
+# counts the interpreted code's vector boxing (Zen 3, 2026-12-03: one image 50-59 KB a step after five 5 s rounds,
+# 0.45-0.68 KB after ten; at 8 images the attention kernel alone took more than 10 s)
+run step 'DalleBartBenchmark.(decoderStep|encoder)' -p images=1,4,8 -wi 8 -i 3 -w 5s -r 5s -f 1 -prof gc
 run stepbf16 'DalleBartBenchmark.decoderStep' -p images=1 -p weights=BF16 "${model[@]}"
 run mega 'DalleBartBenchmark.megaDecoderStep' -wi 1 -i 3 -w 5s -r 10s -f 1
 run models 'VqganBenchmark|ClipBenchmark' -wi 1 -i 3 -w 5s -r 5s -f 1
