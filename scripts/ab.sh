@@ -3,7 +3,8 @@
 # both see the same host: whole mini-1 decoder steps, the step's 73 GEMVs alone, or one GEMM of any shape, over random
 # weights. The harnesses are the working tree's; only engine-core's classes differ. Needs a built tree (mvn install).
 # Usage: scripts/ab.sh REV_A REV_B step|gemv|gemm F32|F16|BF16 COUNT [ROUNDS (6)] [STEPS per round (20)]
-#   REV: a git revision, or "work" for the working tree as it is; COUNT: images (step), rows of A (gemv), N or MxKxN (gemm)
+#   REV: a git revision, or "work" for the working tree as it is; REV_B may also be "openblas" (gemm F32 only: the
+#   OpenBLAS peer of the JMH suite, from benchmarks.jar); COUNT: images (step), rows of A (gemv), N or MxKxN (gemm)
 #   AB_JVM_FLAGS: more JVM flags for the run (-XX:UseAVX=2: 256-bit vectors on an AVX-512 host; -Dab.threads=1: a
 #   one-thread backend for gemm and gemv)
 #   e.g. scripts/ab.sh HEAD work gemv F32 2
@@ -39,14 +40,22 @@ classes() {   # the engine-core main classes of revision $1
     (cd "$tree" && mvn -B -q -o -pl engine-core compile) >&2
     echo "$tree/engine-core/target/classes"
 }
-classesA=$(classes "$a")
-classesB=$(classes "$b")
-
 shared=$PWD/engine-core/target/test-classes:$PWD/model-dallebart/target/classes:$PWD/model-dallebart/target/test-classes:$deps
 "$javac" --add-modules jdk.incubator.vector -d "$tmp/runners" -cp "$PWD/engine-core/target/classes:$shared" \
     scripts/ab/GemvStep.java scripts/ab/DecoderStep.java scripts/ab/GemmShape.java
 "$javac" -d "$tmp/driver" scripts/ab/AlternatingRuns.java
+pathA=$tmp/runners:$(classes "$a"):$shared
+if [[ $b == openblas ]]; then
+    [[ $mode == gemm ]] || { echo "ab.sh: openblas is a peer for gemm only" >&2; exit 2; }
+    jar=$PWD/benchmarks/target/benchmarks.jar
+    [[ -f $jar ]] || mvn -B -q -o -pl benchmarks -am package -DskipTests >&2
+    "$javac" --add-modules jdk.incubator.vector -d "$tmp/openblas" -cp "$jar:$PWD/engine-core/target/test-classes" \
+        scripts/ab/openblas/GemmShape.java
+    pathB=$tmp/openblas:$jar:$PWD/engine-core/target/test-classes
+else
+    pathB=$tmp/runners:$(classes "$b"):$shared
+fi
 echo "A = $a, B = $b" >&2
 "$java" --add-modules jdk.incubator.vector -Xmx6g ${AB_JVM_FLAGS:-} -cp "$tmp/driver" AlternatingRuns "$runner" "$dtype" "$count" \
-    "$rounds" "$steps" "$tmp/runners:$classesA:$shared" "$tmp/runners:$classesB:$shared" 2>&1 \
+    "$rounds" "$steps" "$pathA" "$pathB" 2>&1 \
     | grep -v '^WARNING: Using incubator modules'
