@@ -375,45 +375,39 @@ final class Gemv {
 
     /**
      * A group of eight whole short BF16 rows (one contiguous run from byte {@code w0}) applied one weight row at a
-     * time, so that the group is read as one forward stream: for each weight row g, for each pair of rows of A, the
-     * pair's sums take {@code fma(x[r][g], w[g][c], s)}, the order of {@link #rows2Bf16}, sums of whole runs permuted.
+     * time to one or two rows of A ({@code m}), so that the group is read as one forward stream: for each weight row
+     * g the sums take {@code fma(x[r][g], w[g][c], s)}, the order of {@link #rows2Bf16}, sums of whole runs permuted.
      */
     private static void rowByRowBf16(float[] x, int group, int m, MemorySegment w, long w0, long rowBytes,
                                      int columns, MemorySegment sums, int to, int sumStride) {
         int whole = columns - columns % (2 * LANES);
+        long span = (long) whole * Float.BYTES;
+        // a single row of A reads its own sums as the second row's and does not write the second row's back
+        MemorySegment sums0 = sums.asSlice((long) to * Float.BYTES, span);
+        MemorySegment sums1 = sums.asSlice((long) (to + (m - 1) * sumStride) * Float.BYTES, span);
         for (int g = 0; g < ROW_GROUP; g++) {
             MemorySegment row = w.asSlice(w0 + g * rowBytes, (long) whole * Short.BYTES);
-            for (int r = 0; r < m; r += 2) {
-                // a last single row of A reads its own sums as its pair's and does not write the pair's back
-                int pair = Math.min(2, m - r);
-                FloatVector x0 = FloatVector.broadcast(FLOATS, x[group + r * ROW_GROUP + g]);
-                FloatVector x1 = FloatVector.broadcast(FLOATS, pair == 2 ? x[group + (r + 1) * ROW_GROUP + g] : 0f);
-                long span = (long) whole * Float.BYTES;
-                MemorySegment sums0 = sums.asSlice((long) (to + r * sumStride) * Float.BYTES, span);
-                MemorySegment sums1 = sums.asSlice((long) (to + (r + pair - 1) * sumStride) * Float.BYTES, span);
-                for (int c = 0; c < whole; c += 2 * LANES) {
-                    long sc = (long) c * Float.BYTES;
-                    long sd = sc + (long) LANES * Float.BYTES;
-                    IntVector p = IntVector.fromMemorySegment(Widening.INTS, row, (long) c * Short.BYTES, LE);
-                    FloatVector we = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    FloatVector wo = p.and(HIGH_HALF).reinterpretAsFloats();
-                    FloatVector a1 = x1.fma(we, FloatVector.fromMemorySegment(FLOATS, sums1, sc, LE));
-                    FloatVector b1 = x1.fma(wo, FloatVector.fromMemorySegment(FLOATS, sums1, sd, LE));
-                    FloatVector a0 = x0.fma(we, FloatVector.fromMemorySegment(FLOATS, sums0, sc, LE));
-                    FloatVector b0 = x0.fma(wo, FloatVector.fromMemorySegment(FLOATS, sums0, sd, LE));
-                    if (pair == 2) {
-                        a1.intoMemorySegment(sums1, sc, LE);
-                        b1.intoMemorySegment(sums1, sd, LE);
-                    }
-                    a0.intoMemorySegment(sums0, sc, LE);
-                    b0.intoMemorySegment(sums0, sd, LE);
+            FloatVector x0 = FloatVector.broadcast(FLOATS, x[group + g]);
+            FloatVector x1 = FloatVector.broadcast(FLOATS, m == 2 ? x[group + ROW_GROUP + g] : 0f);
+            for (int c = 0; c < whole; c += 2 * LANES) {
+                long sc = (long) c * Float.BYTES;
+                long sd = sc + (long) LANES * Float.BYTES;
+                IntVector p = IntVector.fromMemorySegment(Widening.INTS, row, (long) c * Short.BYTES, LE);
+                FloatVector we = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                FloatVector wo = p.and(HIGH_HALF).reinterpretAsFloats();
+                FloatVector a1 = x1.fma(we, FloatVector.fromMemorySegment(FLOATS, sums1, sc, LE));
+                FloatVector b1 = x1.fma(wo, FloatVector.fromMemorySegment(FLOATS, sums1, sd, LE));
+                FloatVector a0 = x0.fma(we, FloatVector.fromMemorySegment(FLOATS, sums0, sc, LE));
+                FloatVector b0 = x0.fma(wo, FloatVector.fromMemorySegment(FLOATS, sums0, sd, LE));
+                if (m == 2) {
+                    a1.intoMemorySegment(sums1, sc, LE);
+                    b1.intoMemorySegment(sums1, sd, LE);
                 }
+                a0.intoMemorySegment(sums0, sc, LE);
+                b0.intoMemorySegment(sums0, sd, LE);
             }
         }
-        for (int r = 0; r < m; r += 2) {
-            tail(x, group + r * ROW_GROUP, Math.min(2, m - r), w, w0, rowBytes, true, columns, sums, to + r * sumStride,
-                    sumStride, whole);
-        }
+        tail(x, group, m, w, w0, rowBytes, true, columns, sums, to, sumStride, whole);
     }
 
     /**
