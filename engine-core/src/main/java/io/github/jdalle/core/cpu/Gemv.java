@@ -22,8 +22,8 @@ import static io.github.jdalle.core.cpu.Widening.LE;
  * columns: whole rows where their sums fit {@link #UNIT_SUM_BYTES}, so that a unit reads one contiguous stretch of
  * the weight file and consecutive units continue it. A unit reads its rows eight at a time (eight streams in flight),
  * F32 and BF16 in place and F16 widened into an L1 buffer, and applies them to every row of A while they are there.
- * Rows shorter than a page are read as one stream instead: for one or two rows of A, whole BF16 rows one weight row
- * after the other; otherwise copied into the buffer first.
+ * Rows shorter than a page are read as one stream instead: copied into the buffer first, or with 256-bit vectors, for
+ * one or two rows of A, whole BF16 rows applied one weight row after the other.
  * The threads share the units; whichever thread finishes a column tile's last block adds that tile's block sums up
  * in order, so a call is one parallel loop.
  *
@@ -87,6 +87,13 @@ final class Gemv {
      * 14.4 ms instead of 15.1, by (8192, 16384) BF16 ones 22.1 instead of 23.8 (Sapphire Rapids, 2 threads).
      */
     private static final int CHUNK_BYTES = 16 * 1024;
+    /**
+     * Whether whole short BF16 rows are applied one weight row after the other for one or two rows of A (one forward
+     * stream, the sums loaded and stored per weight row) rather than copied into the buffer first. With 256-bit
+     * vectors that won on Zen 3 (the mini-1 BF16 step 7-15 % faster) and tied on Zen 5 run with {@code -XX:UseAVX=2};
+     * with 512-bit vectors on Zen 5 the copy made the step's GEMVs 25 % faster and the BF16 step 27 %.
+     */
+    private static final boolean ROW_BY_ROW_BF16 = LANES <= 8;
     /** The odd column of a pair of BF16 weights read as one int. */
     private static final int HIGH_HALF = 0xFFFF0000;
 
@@ -303,9 +310,9 @@ final class Gemv {
         boolean bf16 = weight.dtype() == DType.BF16;
         // F32 and BF16 weights are read in place (BF16 widened in registers). Rows shorter than a page, read side by
         // side, would run two streams through each page, and the L2 streamer follows one forward stream per page: for
-        // up to two rows of A a group of whole BF16 rows is applied one weight row after the other, as one stream
-        // (Zen 3: the mini-1 BF16 step 7-15 % faster than copying), otherwise the rows are first copied into the
-        // buffer one after the other (the row-by-row sums traffic costs more than the copy with eight rows of A).
+        // up to two rows of A and 256-bit vectors a group of whole BF16 rows is applied one weight row after the other,
+        // as one stream (see ROW_BY_ROW_BF16), otherwise the rows are first copied into the buffer one after the other
+        // (the row-by-row sums traffic costs more than the copy with eight rows of A).
         // F16 weights, and a short last group padded with zero weights to go with its zero x (fma(0, 0, s) = s
         // exactly), are widened into the buffer.
         boolean copied = rowBytes < PAGE_BYTES;
@@ -314,7 +321,7 @@ final class Gemv {
         for (int p = 0; p < inPlace; p += ROW_GROUP) {
             groupValues(rows, m, depth, p, ROW_GROUP, group);
             long at = ((long) (k0 + p) * n + column) * bytes;
-            if (copied && bf16 && columns == n && m <= 2) {  // whole rows: one contiguous run
+            if (ROW_BY_ROW_BF16 && copied && bf16 && columns == n && m <= 2) {  // whole rows: one contiguous run
                 rowByRowBf16(rows, group, m, weight.segment(), at, rowBytes, columns, sums, to, sumStride);
             } else if (copied) {
                 if (columns == n) {
