@@ -21,11 +21,12 @@ import static io.github.jdalle.core.cpu.Widening.LE;
  * runs a register-tiled micro-kernel over every strip. Up to 32 rows (a decoder step for several images)
  * make a single row tile; then wide column tiles are packed a block at a time instead, so that the weight
  * streams from memory once, in long runs, split over the threads. Up to {@link Gemv#MAX_ROWS} rows go to
- * {@link Gemv}, which skips the packing; {@link #multiplyEach} runs several weights of one input together.
+ * {@link Gemv}, which skips the packing, and weights of a few columns to {@link NarrowGemm}, whatever the rows;
+ * {@link #multiplyEach} runs several weights of one input together.
  *
  * <p>Every output element is the same chain of fused multiply-adds over each K block, added to the
- * previous blocks in order, whatever the tiling, the row count or the thread count: results are
- * bit-identical across thread counts and batch sizes.
+ * previous blocks in order, whatever the tiling, the row count or the thread count (and {@link NarrowGemm}'s dot
+ * products depend on their row alone): results are bit-identical across thread counts and batch sizes.
  */
 final class Gemm {
     private static final VectorSpecies<Float> FLOATS = Widening.FLOATS;
@@ -104,7 +105,11 @@ final class Gemm {
     static void multiplyEach(ThreadPool pool, MemorySegment x, int m, int k, Tensor[] weights, Tensor[] outs) {
         Matrix rows = Matrix.over(x, k);
         try {
-            if (m <= Gemv.MAX_ROWS && weights.length <= Gemv.MAX_WEIGHTS) {
+            boolean narrow = false;
+            for (Tensor weight : weights) {
+                narrow |= weight.dim(1) <= NarrowGemm.MAX_COLUMNS;
+            }
+            if (m <= Gemv.MAX_ROWS && weights.length <= Gemv.MAX_WEIGHTS && !narrow) {
                 Gemv.multiplyEach(pool, rows, m, k, weights, outs);
                 return;
             }
@@ -121,6 +126,10 @@ final class Gemm {
      * row-major and may not overlap the operands.
      */
     static void multiply(ThreadPool pool, Rows a, int m, int k, Tensor weight, float[] bias, MemorySegment out) {
+        if (weight.dim(1) <= NarrowGemm.MAX_COLUMNS) {
+            NarrowGemm.multiply(pool, a, m, k, weight, bias, out);
+            return;
+        }
         if (m <= Gemv.MAX_ROWS) {
             Gemv.multiply(pool, a, m, k, weight, bias, out);
             return;

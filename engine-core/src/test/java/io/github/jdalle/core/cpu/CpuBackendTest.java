@@ -47,7 +47,8 @@ class CpuBackendTest {
     void matmulMatchesReferenceOnAwkwardShapes(DType weightType) {
         int[][] shapes = {  // M, K, N
             {1, 1, 1}, {1, 7, 90}, {7, 90, 7}, {2, 2730, 90}, {3, 600, 1027}, {2, 1030, 4100}, {8, 300, 33}, {1, 1024, 16385}, {13, 257, 100},
-            {32, 90, 2730}, {33, 513, 47}, {97, 64, 40}, {200, 260, 17}};
+            {32, 90, 2730}, {33, 513, 47}, {97, 64, 40}, {200, 260, 17}, {3, 1152, 3}, {70, 1152, 3}, {9, 77, 4},
+            {41, 5, 2}, {8, 300, 5}};
         for (int[] shape : shapes) {
             for (boolean withBias : new boolean[] {false, true}) {
                 checkMatmul(shape[0], shape[1], shape[2], weightType, withBias);
@@ -287,7 +288,8 @@ class CpuBackendTest {
             {1, 7, 9, 3, 3, 5, ConvSpec.downsample()},
             {2, 8, 12, 3, 4, 10, ConvSpec.patches(4)},
             {1, 64, 64, 3, 32, 12, ConvSpec.patches(32)},
-            {1, 3, 3, 2, 3, 1, ConvSpec.same(3)}};
+            {1, 3, 3, 2, 3, 1, ConvSpec.same(3)},
+            {2, 11, 13, 128, 3, 3, ConvSpec.same(3)}};
         for (Object[] c : cases) {
             int batch = (int) c[0];
             int height = (int) c[1];

@@ -35,6 +35,7 @@ class ThreadCountTest {
         Tensor bias = RandomTensors.uniform(random, DType.F32, 1f, 2730);
         Tensor image = RandomTensors.uniform(random, DType.F32, 1f, 1, 19, 23, 64);
         Tensor kernel = RandomTensors.uniform(random, DType.F16, 1f, 3, 3, 64, 40);
+        Tensor toPixels = RandomTensors.uniform(random, DType.F32, 1f, 3, 3, 64, 3);
         Tensor q = RandomTensors.uniform(random, DType.F32, 1f, 2, 33, 128);
         Tensor k = RandomTensors.uniform(random, DType.F32, 1f, 2, 40, 128);
         Tensor logits = RandomTensors.uniform(random, DType.F32, 10f, 5, 16385);
@@ -45,6 +46,7 @@ class ThreadCountTest {
         ops.add(cpu -> run(cpu, 3, 2730, out -> cpu.matmul(skinny, weight, null, out)));
         ops.add(cpu -> run(cpu, 13, 2730, out -> cpu.matmul(fewRows, weight, bias, out)));
         ops.add(cpu -> run(cpu, new int[] {1, 19, 23, 40}, out -> cpu.conv2d(image, kernel, null, ConvSpec.same(3), out)));
+        ops.add(cpu -> run(cpu, new int[] {1, 19, 23, 3}, out -> cpu.conv2d(image, toPixels, null, ConvSpec.same(3), out)));
         ops.add(cpu -> run(cpu, new int[] {1, 9, 11, 40},
                 out -> cpu.conv2d(image, kernel, null, ConvSpec.downsample(), out)));
         ops.add(cpu -> run(cpu, new int[] {2, 33, 128}, out -> cpu.attention(q, k, k,
@@ -73,8 +75,8 @@ class ThreadCountTest {
     @EnumSource(names = {"F32", "F16", "BF16"})
     void aGemmRowIsTheSameAloneAndInABatch(DType weightType) {
         // the GEMV copies F32 and BF16 rows shorter than a page into its buffer, 90 columns as whole rows, BF16 1500
-        // as two column tiles, row by row; it reads 2100 in place
-        for (int columns : new int[] {90, 1500, 2100}) {
+        // as two column tiles, row by row; it reads 2100 in place; 3 columns take the dot products of NarrowGemm
+        for (int columns : new int[] {3, 90, 1500, 2100}) {
             checkRowsAloneAndInABatch(weightType, columns);
         }
     }
