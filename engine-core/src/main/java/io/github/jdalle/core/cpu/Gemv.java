@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import static io.github.jdalle.core.cpu.Widening.LE;
@@ -96,6 +97,14 @@ final class Gemv {
     private static final boolean ROW_BY_ROW_BF16 = LANES <= 8;
     /** The odd column of a pair of BF16 weights read as one int. */
     private static final int HIGH_HALF = 0xFFFF0000;
+    /**
+     * Lane i of the first (second) half of a run of {@code 2·LANES} sums in column order, from the even sums (a valid
+     * index) or the odd ones (an exceptional index, which the two-vector rearrange takes from its second operand).
+     */
+    private static final VectorShuffle<Float> FIRST_HALF =
+            VectorShuffle.fromOp(FLOATS, i -> i % 2 == 0 ? i / 2 : i / 2 - LANES);
+    private static final VectorShuffle<Float> SECOND_HALF =
+            VectorShuffle.fromOp(FLOATS, i -> i % 2 == 0 ? LANES / 2 + i / 2 : LANES / 2 + i / 2 - LANES);
 
     private Gemv() {
     }
@@ -434,14 +443,14 @@ final class Gemv {
      * columns, then the odd ones (see {@link #rows2Bf16}).
      */
     private static void interleave(MemorySegment sums, int to, int sumStride, int m, int columns) {
-        float[] pair = Scratch.floats(Scratch.Slot.GEMM_TILE, 2 * LANES);
         for (int r = 0; r < m; r++) {
             for (int c = to + r * sumStride, end = c + columns - columns % (2 * LANES); c < end; c += 2 * LANES) {
-                MemorySegment.copy(sums, F32, (long) c * Float.BYTES, pair, 0, 2 * LANES);
-                for (int i = 0; i < LANES; i++) {
-                    sums.setAtIndex(F32, c + 2 * i, pair[i]);
-                    sums.setAtIndex(F32, c + 2 * i + 1, pair[LANES + i]);
-                }
+                long first = (long) c * Float.BYTES;
+                long second = first + (long) LANES * Float.BYTES;
+                FloatVector even = FloatVector.fromMemorySegment(FLOATS, sums, first, LE);
+                FloatVector odd = FloatVector.fromMemorySegment(FLOATS, sums, second, LE);
+                even.rearrange(FIRST_HALF, odd).intoMemorySegment(sums, first, LE);
+                even.rearrange(SECOND_HALF, odd).intoMemorySegment(sums, second, LE);
             }
         }
     }

@@ -15,7 +15,7 @@ final class Scratch {
         GEMM_B,
         /** A packed strip of the left-hand GEMM operand. */
         GEMM_A,
-        /** One register tile of GEMM output (a buffer, for a last strip narrower than the tile), or GEMV sums. */
+        /** One register tile of GEMM output (a buffer, for a last strip narrower than the tile), or dot products' lanes. */
         GEMM_TILE,
         /** The GEMV's sums per block of K (a buffer), filled by the workers and added up tile by tile, the caller's. */
         GEMV_PARTIALS,
