@@ -6,7 +6,7 @@
 #   REV: a git revision, or "work" for the working tree as it is; REV_B may also be "openblas" (gemm F32 only: the
 #   OpenBLAS peer of the JMH suite, from benchmarks.jar); COUNT: images (step), rows of A (gemv), N or MxKxN (gemm)
 #   AB_JVM_FLAGS: more JVM flags for the run (-XX:UseAVX=2: 256-bit vectors on an AVX-512 host; -Dab.threads=1: a
-#   one-thread backend for gemm and gemv)
+#   one-thread backend for gemm and gemv, OpenBLAS too); OPENBLAS_CORETYPE=SkylakeX|Haswell picks OpenBLAS's kernels
 #   e.g. scripts/ab.sh HEAD work gemv F32 2
 set -euo pipefail
 cd "$(dirname "$0")/.."
