@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 javac=${JAVA_HOME:+$JAVA_HOME/bin/}javac
-[[ $# -ge 5 ]] || { sed -n '2,9p' "$0" >&2; exit 2; }
+[[ $# -ge 5 ]] || { sed -n '2,10p' "$0" >&2; exit 2; }
 a=$1 b=$2 mode=$3 dtype=$4 count=$5 rounds=${6:-6} steps=${7:-20}
 case $mode in
     step) runner=io.github.jdalle.dallebart.DecoderStep ;;
