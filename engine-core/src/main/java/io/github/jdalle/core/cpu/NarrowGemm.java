@@ -83,8 +83,8 @@ final class NarrowGemm {
             a3 = x.fma(w, a3);
             b3 = y.fma(w, b3);
         }
-        // through memory: eight in-register reductions made the method too large for C2 to inline them, and a vector
-        // passed to a method that is not inlined is boxed
+        // through memory: eight reductions here made the method too large for C2 to inline them, and a vector passed
+        // to a method that is not inlined is boxed; reloaded one at a time in finish, they are inlined
         float[] lanes = Scratch.floats(Scratch.Slot.GEMM_TILE, 2 * MAX_COLUMNS * LANES);
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, LANES);
@@ -100,18 +100,13 @@ final class NarrowGemm {
 
     /**
      * Row x's dot products finished: the lanes of column c's chain (at {@code lanes[at + c·LANES]}) added up in a
-     * fixed order (pairwise), its elements from {@code from} on added, then the bias; into output row {@code to}.
+     * fixed order ({@link VectorMath#sumLanes}), its elements from {@code from} on added, then the bias; into output
+     * row {@code to}.
      */
     private static void finish(float[] rows, int x, float[] columns, int k, int n, int from, float[] lanes, int at,
                                float[] bias, MemorySegment out, int to) {
         for (int c = 0; c < n; c++) {
-            int first = at + c * LANES;
-            for (int width = LANES / 2; width > 0; width /= 2) {
-                for (int l = 0; l < width; l++) {
-                    lanes[first + l] += lanes[first + l + width];
-                }
-            }
-            float sum = lanes[first];
+            float sum = VectorMath.sumLanes(FloatVector.fromArray(FLOATS, lanes, at + c * LANES));
             for (int i = from; i < k; i++) {
                 sum = Math.fma(rows[x + i], columns[c * k + i], sum);
             }
