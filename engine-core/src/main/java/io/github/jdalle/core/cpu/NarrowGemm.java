@@ -43,6 +43,7 @@ final class NarrowGemm {
         int packs = Gemm.ceilDiv(m, ROWS_PER_PACK);
         pool.parallelFor(packs, ThreadPool.grain((long) ROWS_PER_PACK * MAX_COLUMNS * k), (first, last) -> {
             float[] rows = Scratch.floats(Scratch.Slot.GEMM_A, ROWS_PER_PACK * k);
+            float[] lanes = Scratch.floats(Scratch.Slot.GEMM_TILE, 2 * MAX_COLUMNS * LANES);
             for (int p = first; p < last; p++) {
                 int row = p * ROWS_PER_PACK;
                 int count = Math.min(ROWS_PER_PACK, m - row);
@@ -50,7 +51,7 @@ final class NarrowGemm {
                 for (int r = 0; r < count; r += 2) {
                     // a last odd row goes with itself: each row's sums are the same either way
                     int second = Math.min(r + 1, count - 1);
-                    dots(rows, r * k, second * k, columns, k, n, bias, out, row + r, row + second);
+                    dots(rows, r * k, second * k, columns, k, n, lanes, bias, out, row + r, row + second);
                 }
             }
         });
@@ -60,10 +61,10 @@ final class NarrowGemm {
      * The dot products of rows x0 and x1 of {@code rows} (offsets) with every column, plus the bias, into output
      * rows {@code out0} and {@code out1}: one pass over K with a chain of multiply-adds per row and column (lane i of
      * a chain sums the elements i, i + LANES, …), its lanes added up in a fixed order, then the last {@code k % LANES}
-     * elements.
+     * elements. {@code lanes} holds the chains on their way to {@link #finish}.
      */
-    private static void dots(float[] rows, int x0, int x1, float[] columns, int k, int n, float[] bias,
-                             MemorySegment out, int out0, int out1) {
+    private static void dots(float[] rows, int x0, int x1, float[] columns, int k, int n, float[] lanes,
+                             float[] bias, MemorySegment out, int out0, int out1) {
         FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int i = 0;
@@ -85,7 +86,6 @@ final class NarrowGemm {
         }
         // through memory: eight reductions here made the method too large for C2 to inline them, and a vector passed
         // to a method that is not inlined is boxed; reloaded one at a time in finish, they are inlined
-        float[] lanes = Scratch.floats(Scratch.Slot.GEMM_TILE, 2 * MAX_COLUMNS * LANES);
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, LANES);
         a2.intoArray(lanes, 2 * LANES);
